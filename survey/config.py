@@ -1,0 +1,79 @@
+"""Configuration from the environment.
+
+Everything an operator sets comes from ``KLANKBORD_*`` variables; nothing here touches the
+database. The only file this module may write is the generated secret key, once, in the
+instance folder, because a literal fallback secret would let anyone forge sessions.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+DEFAULT_ANONYMITY_THRESHOLD = 5
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+
+
+def _int_from_env(name: str, default: int, minimum: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise RuntimeError(f"{name} must be a whole number, got {raw!r}") from exc
+    if value < minimum:
+        raise RuntimeError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def load_secret_key(instance_path: Path) -> str:
+    """Return ``KLANKBORD_SECRET_KEY``, or the key kept in the instance folder.
+
+    The key file is created on first use with mode 0600 so that restarts keep sessions valid
+    and no other local user can read it.
+    """
+    from_env = os.environ.get("KLANKBORD_SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = instance_path / SECRET_KEY_FILE
+    if key_file.exists():
+        return key_file.read_text(encoding="ascii").strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: two workers starting at once must not both write (and disagree on) the key.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+    return key
+
+
+def settings_from_env(instance_path: Path) -> dict[str, Any]:
+    """The configuration an operator controls, read from the environment."""
+    database_url = os.environ.get("KLANKBORD_DATABASE_URL") or (
+        f"sqlite:///{instance_path / 'klankbord.sqlite'}"
+    )
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "ANONYMITY_THRESHOLD": _int_from_env(
+            "KLANKBORD_ANONYMITY_THRESHOLD", DEFAULT_ANONYMITY_THRESHOLD, minimum=2
+        ),
+    }
+
+
+BASE_SETTINGS: dict[str, Any] = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "BABEL_DEFAULT_LOCALE": "nl_BE",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Brussels",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+}

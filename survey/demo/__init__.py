@@ -1,0 +1,1 @@
+"""The demo centre, for trying Klankbord and for the browser tests."""

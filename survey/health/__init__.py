@@ -1,0 +1,1 @@
+"""Liveness and database check for load balancers and monitoring."""

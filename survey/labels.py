@@ -1,0 +1,81 @@
+"""Interface labels for the domain's vocabularies, translated through Babel."""
+
+from __future__ import annotations
+
+import enum
+
+from flask_babel import lazy_gettext as _l
+
+from survey.models.enums import (
+    Audience,
+    CloseReason,
+    DisabilityType,
+    Focus,
+    HoldReason,
+    Level,
+    ReportType,
+    Role,
+    TrajectoryStatus,
+)
+
+_ALL_LABELS: list[tuple[enum.Enum, object]] = [
+    (Role.ADMIN, _l("Administrator")),
+    (Role.COORDINATOR, _l("Quality coordinator")),
+    (Role.COACH, _l("Learning-support coach")),
+    (Role.SCHOOL, _l("School")),
+    (Focus.PUPIL, _l("Pupil-directed")),
+    (Focus.TEACHER, _l("Teacher-directed")),
+    (Focus.TEAM, _l("Team-directed")),
+    (ReportType.GC, _l("GC (common curriculum)")),
+    (ReportType.IAC, _l("IAC (individually adapted curriculum)")),
+    (ReportType.OV4, _l("OV4 (training form 4)")),
+    (DisabilityType.BA, _l("Basic offer (BA)")),
+    (DisabilityType.TYPE_2, _l("Type 2 (intellectual disability)")),
+    (DisabilityType.TYPE_3, _l("Type 3 (emotional or behavioural disorder)")),
+    (DisabilityType.TYPE_4, _l("Type 4 (motor disability)")),
+    (DisabilityType.TYPE_6, _l("Type 6 (visual impairment)")),
+    (DisabilityType.TYPE_7, _l("Type 7 (hearing or speech-language impairment)")),
+    (DisabilityType.TYPE_9, _l("Type 9 (autism)")),
+    (Level.KLEUTER, _l("Pre-school")),
+    (Level.LAGER, _l("Primary")),
+    (Level.SECUNDAIR, _l("Secondary")),
+    (Level.HBO5, _l("HBO5 nursing")),
+    (TrajectoryStatus.REQUESTED, _l("Requested")),
+    (TrajectoryStatus.ACTIVE, _l("Active")),
+    (TrajectoryStatus.ON_HOLD, _l("On hold")),
+    (TrajectoryStatus.CLOSED, _l("Closed")),
+    (HoldReason.NO_PUPIL_SUPPORT_NEEDED, _l("No more need for pupil support")),
+    (HoldReason.SCHOOL_TAKES_OVER, _l("School takes over the care")),
+    (HoldReason.PRIORITISING, _l("Prioritising")),
+    (HoldReason.PUPIL_DECLINES, _l("Pupil judges support no longer needed")),
+    (HoldReason.PUPIL_ABSENT, _l("Pupil not present at school")),
+    (HoldReason.NO_TEACHER_SUPPORT_NEEDED, _l("No more need for teacher support")),
+    (HoldReason.NO_HOURS_AVAILABLE, _l("No support hours available yet")),
+    (HoldReason.OTHER, _l("Other reason")),
+    (CloseReason.GOALS_REACHED, _l("Goals reached")),
+    (CloseReason.SCHOOL_TAKES_OVER, _l("School takes over the care")),
+    (CloseReason.PUPIL_LEFT_SCHOOL, _l("Pupil left the school")),
+    (CloseReason.SPECIAL_EDUCATION, _l("Pupil moved to special education")),
+    (CloseReason.REPORT_ENDED, _l("Report no longer valid")),
+    (CloseReason.FAMILY_DECLINES, _l("Parents no longer want support")),
+    (CloseReason.OTHER, _l("Other reason")),
+    (Audience.PUPIL, _l("Pupil")),
+    (Audience.PARENT, _l("Parent")),
+    (Audience.TEACHER, _l("Teacher")),
+    (Audience.SCHOOL, _l("School team")),
+    (Audience.COACH, _l("Coach")),
+]
+
+
+# Keyed by (class, value): StrEnum members of different classes with the same value
+# (Focus.PUPIL and Audience.PUPIL) are equal, so they cannot be keys of one dictionary.
+LABELS: dict[tuple[type, str], object] = {
+    (type(member), member.value): text for member, text in _ALL_LABELS
+}
+
+
+def label(value: enum.Enum | None) -> str:
+    """The translated label of a vocabulary value; an empty string for ``None``."""
+    if value is None:
+        return ""
+    return str(LABELS[(type(value), value.value)])

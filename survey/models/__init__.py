@@ -1,0 +1,60 @@
+"""The domain model. Importing this package registers every table on ``db.metadata``."""
+
+from survey.models.centre import Centre, School
+from survey.models.enums import (
+    Audience,
+    CloseReason,
+    DisabilityType,
+    Focus,
+    HoldReason,
+    Level,
+    QuestionnaireMode,
+    ReportType,
+    Role,
+    TrajectoryStatus,
+)
+from survey.models.questionnaire import QuestionnaireVersion
+from survey.models.response import (
+    DONT_KNOW,
+    AnonymousAnswer,
+    AnonymousComment,
+    AnonymousResponse,
+    MatrixAnswer,
+    MatrixComment,
+    MatrixResponse,
+)
+from survey.models.staff import StaffUser
+from survey.models.trajectory import (
+    InvalidTransitionError,
+    Trajectory,
+    TrajectoryStatusChange,
+    trajectory_coach,
+)
+
+__all__ = [
+    "DONT_KNOW",
+    "AnonymousAnswer",
+    "AnonymousComment",
+    "AnonymousResponse",
+    "Audience",
+    "Centre",
+    "CloseReason",
+    "DisabilityType",
+    "Focus",
+    "HoldReason",
+    "InvalidTransitionError",
+    "Level",
+    "MatrixAnswer",
+    "MatrixComment",
+    "MatrixResponse",
+    "QuestionnaireMode",
+    "QuestionnaireVersion",
+    "ReportType",
+    "Role",
+    "School",
+    "StaffUser",
+    "Trajectory",
+    "TrajectoryStatus",
+    "TrajectoryStatusChange",
+    "trajectory_coach",
+]

@@ -1,0 +1,1 @@
+"""Registering questionnaire file versions in the database, and keeping them immutable."""

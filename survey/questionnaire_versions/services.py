@@ -1,0 +1,99 @@
+"""Keep each questionnaire version that has answers exactly as it was answered."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from questionnaires import Questionnaire, load_builtin
+from survey.extensions import db
+from survey.models import AnonymousResponse, MatrixResponse, QuestionnaireMode
+from survey.models import QuestionnaireVersion as Version
+
+
+class ChangedVersionError(Exception):
+    """A questionnaire file changed while its version already has responses."""
+
+    def __init__(self, questionnaire: Questionnaire, responses: int) -> None:
+        self.questionnaire = questionnaire
+        self.responses = responses
+        super().__init__(
+            f"{questionnaire.id} version {questionnaire.version} has {responses} responses "
+            "and its file changed"
+        )
+
+
+@dataclass(frozen=True)
+class RegisterResult:
+    added: list[str]
+    updated: list[str]
+    unchanged: list[str]
+
+
+def response_count(version: Version) -> int:
+    model = MatrixResponse if version.mode is QuestionnaireMode.OPEN else AnonymousResponse
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(model)
+            .where(model.questionnaire_version_id == version.id)
+        )
+        or 0
+    )
+
+
+def register_questionnaires(questionnaires: Iterable[Questionnaire]) -> RegisterResult:
+    """Store each questionnaire version; refuse to alter a version that has responses.
+
+    A version without responses may still be edited in place (a typo fixed before the first
+    answer); once it is answered, a change needs a new version number so that every stored
+    answer keeps the exact wording it was given to.
+    """
+    added, updated, unchanged = [], [], []
+    for questionnaire in questionnaires:
+        label = f"{questionnaire.id} v{questionnaire.version}"
+        version = db.session.scalar(
+            select(Version).where(
+                Version.questionnaire_id == questionnaire.id,
+                Version.version == questionnaire.version,
+            )
+        )
+        if version is None:
+            db.session.add(
+                Version(
+                    questionnaire_id=questionnaire.id,
+                    version=questionnaire.version,
+                    mode=QuestionnaireMode(questionnaire.mode),
+                    content_hash=questionnaire.content_hash,
+                    definition=questionnaire.definition,
+                )
+            )
+            added.append(label)
+        elif version.content_hash == questionnaire.content_hash:
+            unchanged.append(label)
+        else:
+            answered = response_count(version)
+            if answered:
+                raise ChangedVersionError(questionnaire, answered)
+            version.mode = QuestionnaireMode(questionnaire.mode)
+            version.content_hash = questionnaire.content_hash
+            version.definition = questionnaire.definition
+            updated.append(label)
+    db.session.flush()
+    return RegisterResult(added, updated, unchanged)
+
+
+def register_builtin_questionnaires() -> RegisterResult:
+    return register_questionnaires(load_builtin().values())
+
+
+def current_version(questionnaire_id: str) -> Version | None:
+    """The highest registered version of a questionnaire."""
+    return db.session.scalar(
+        select(Version)
+        .where(Version.questionnaire_id == questionnaire_id)
+        .order_by(Version.version.desc())
+        .limit(1)
+    )

@@ -1,0 +1,1 @@
+"""Support trajectories: the list and the page of one trajectory."""

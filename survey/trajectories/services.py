@@ -1,0 +1,35 @@
+"""Which trajectories a staff user may see. Every query here is scoped to the user's centre."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, false, select
+from sqlalchemy.orm import selectinload
+
+from survey.extensions import db
+from survey.models import Role, StaffUser, Trajectory
+
+CENTRE_WIDE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
+
+
+def visible_trajectories(user: StaffUser) -> Select[tuple[Trajectory]]:
+    """Coordinators and admins see their centre's trajectories, a coach only their own.
+
+    School users see aggregates of their school, never a single trajectory.
+    """
+    statement = select(Trajectory).where(Trajectory.centre_id == user.centre_id)
+    if user.role in CENTRE_WIDE_ROLES:
+        return statement
+    if user.role is Role.COACH:
+        return statement.where(Trajectory.coaches.any(StaffUser.id == user.id))
+    return statement.where(false())
+
+
+def find_visible_trajectory(user: StaffUser, code: str) -> Trajectory | None:
+    """The trajectory with this code if ``user`` may see it; ``None`` both when it does not
+    exist and when it is not theirs, so the answer does not confirm that it exists."""
+    statement = (
+        visible_trajectories(user)
+        .where(Trajectory.code == code)
+        .options(selectinload(Trajectory.coaches), selectinload(Trajectory.history))
+    )
+    return db.session.scalar(statement)
