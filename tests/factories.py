@@ -1,0 +1,90 @@
+"""Factories for domain objects; each flushes into the test's rolled-back transaction."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from survey.models import (
+    Centre,
+    DisabilityType,
+    Focus,
+    Level,
+    ReportType,
+    Role,
+    School,
+    StaffUser,
+    Trajectory,
+)
+
+TEST_PASSWORD = "correct-horse-battery"
+_counter = itertools.count(1)
+
+
+class Factories:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _save(self, obj):
+        self.session.add(obj)
+        self.session.flush()
+        return obj
+
+    def centre(self, code: str | None = None, name: str | None = None) -> Centre:
+        number = next(_counter)
+        return self._save(Centre(code=code or f"centre-{number}", name=name or f"LSC {number}"))
+
+    def school(self, centre: Centre, name: str | None = None, number: str | None = None) -> School:
+        serial = next(_counter)
+        return self._save(
+            School(
+                centre=centre,
+                name=name or f"Basisschool {serial}",
+                institution_number=number or f"{800000 + serial}",
+                levels=["kleuter", "lager"],
+            )
+        )
+
+    def user(
+        self,
+        centre: Centre,
+        role: Role = Role.COACH,
+        email: str | None = None,
+        school: School | None = None,
+        password: str = TEST_PASSWORD,
+    ) -> StaffUser:
+        serial = next(_counter)
+        user = StaffUser(
+            centre=centre,
+            email=email or f"user{serial}@example.org",
+            name=f"Gebruiker {serial}",
+            role=role,
+            school=school,
+        )
+        user.set_password(password)
+        return self._save(user)
+
+    def trajectory(
+        self,
+        school: School,
+        code: str | None = None,
+        coaches: list[StaffUser] | None = None,
+        focus: Focus = Focus.PUPIL,
+        on: date = date(2025, 9, 15),
+    ) -> Trajectory:
+        serial = next(_counter)
+        trajectory = Trajectory.create(
+            on=on,
+            centre=school.centre,
+            code=code or f"T-{serial:04d}",
+            school=school,
+            focus=focus,
+            report_type=None if focus is Focus.TEAM else ReportType.GC,
+            disability_type=DisabilityType.TYPE_9,
+            level=Level.LAGER,
+            start_date=on,
+            coaches=coaches or [],
+        )
+        return self._save(trajectory)
