@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from survey.extensions import db
 from survey.models import Audience, Role, Trajectory, TrajectoryStatus
 from survey.staff.services import centre_overview
-from survey.trajectories.services import visible_trajectories
+from survey.trajectories.services import STATUS_ORDER, visible_trajectories
 
 bp = Blueprint("staff", __name__)
 
@@ -31,7 +31,7 @@ def home() -> str:
         statement = (
             visible_trajectories(user)
             .options(selectinload(Trajectory.school))
-            .order_by(Trajectory.status, Trajectory.code)
+            .order_by(STATUS_ORDER, Trajectory.code)
         )
         context["trajectories"] = db.session.scalars(statement).all()
     elif user.role is Role.SCHOOL:

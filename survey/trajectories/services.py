@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, case, false, select
 from sqlalchemy.orm import selectinload
 
 from survey.extensions import db
-from survey.models import Role, StaffUser, Trajectory
+from survey.models import Role, StaffUser, Trajectory, TrajectoryStatus
 
 CENTRE_WIDE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
+
+# Work in progress first: active, on hold, requested; closed trajectories last.
+STATUS_ORDER = case(
+    {
+        TrajectoryStatus.ACTIVE.value: 0,
+        TrajectoryStatus.ON_HOLD.value: 1,
+        TrajectoryStatus.REQUESTED.value: 2,
+        TrajectoryStatus.CLOSED.value: 3,
+    },
+    value=Trajectory.status,
+)
 
 
 def visible_trajectories(user: StaffUser) -> Select[tuple[Trajectory]]:
