@@ -55,7 +55,9 @@ def _init_extensions(app: Flask) -> None:
     # Batch mode lets the same migration files alter tables on SQLite, which lacks ALTER.
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
-    babel.init_app(app)
+    from survey.respond.languages import babel_locale
+
+    babel.init_app(app, locale_selector=babel_locale)
     login_manager.init_app(app)
 
 
@@ -71,6 +73,8 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
+        # Deleted rows (the anonymous inbox, drafts) are overwritten, not left in free pages.
+        cursor.execute("PRAGMA secure_delete = ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -81,18 +85,29 @@ def _configure_sqlite(engine: Engine) -> None:
 def _register_blueprints(app: Flask) -> None:
     from survey.auth.routes import bp as auth_bp
     from survey.health.routes import bp as health_bp
+    from survey.respond.routes import bp as respond_bp
     from survey.staff.routes import bp as staff_bp
     from survey.trajectories.routes import bp as trajectories_bp
 
-    for blueprint in (auth_bp, health_bp, staff_bp, trajectories_bp):
+    for blueprint in (auth_bp, health_bp, respond_bp, staff_bp, trajectories_bp):
         app.register_blueprint(blueprint)
 
 
 def _register_commands(app: Flask) -> None:
     from survey.auth.commands import create_centre, create_school, create_user
+    from survey.campaigns.commands import campaigns_group, invite, publish_responses
     from survey.demo.commands import demo
     from survey.questionnaire_versions.commands import init_db, questionnaires_group
 
-    for command in (init_db, demo, create_centre, create_school, create_user):
+    for command in (
+        init_db,
+        demo,
+        create_centre,
+        create_school,
+        create_user,
+        invite,
+        publish_responses,
+        campaigns_group,
+        questionnaires_group,
+    ):
         app.cli.add_command(command)
-    app.cli.add_command(questionnaires_group)

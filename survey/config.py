@@ -60,6 +60,8 @@ def settings_from_env(instance_path: Path) -> dict[str, Any]:
     )
     return {
         "SQLALCHEMY_DATABASE_URI": database_url,
+        # Absolute links in invitations, letters and e-mails start with this.
+        "BASE_URL": os.environ.get("KLANKBORD_BASE_URL") or "http://127.0.0.1:5000",
         "ANONYMITY_THRESHOLD": _int_from_env(
             "KLANKBORD_ANONYMITY_THRESHOLD", DEFAULT_ANONYMITY_THRESHOLD, minimum=2
         ),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, render_template
+import logging
+import re
+
+from flask import Flask, Response, render_template, request
 from flask_babel import format_date, format_decimal, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -24,6 +27,24 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     )
 )
+
+
+_TOKEN_PATH = re.compile(r"/r/[^/\s?\"]+")
+
+
+class RedactTokens(logging.Filter):
+    """Remove respondent tokens from log lines (the development server's access log).
+
+    A token in a log next to a time is exactly how a well-known survey tool's anonymous
+    answers can be linked back to invitations.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/r/" in message:
+            record.msg = _TOKEN_PATH.sub("/r/[token]", message)
+            record.args = ()
+        return True
 
 
 def register_web_helpers(app: Flask) -> None:
@@ -62,6 +83,8 @@ def register_web_helpers(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(_error: Exception) -> tuple[str, int]:
+        if request.blueprint == "respond":
+            return render_template("respond/not_found.html"), 404
         return render_template("errors/404.html"), 404
 
     @app.errorhandler(CSRFError)
@@ -71,4 +94,8 @@ def register_web_helpers(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(_error: Exception) -> tuple[str, int]:
         db.session.rollback()
+        if request.blueprint == "respond":
+            return render_template("respond/error.html"), 500
         return render_template("errors/500.html"), 500
+
+    logging.getLogger("werkzeug").addFilter(RedactTokens())

@@ -25,6 +25,10 @@ DOMAIN_TABLES = {
     "matrix_response",
     "matrix_answer",
     "matrix_comment",
+    "campaign",
+    "invitation",
+    "response_draft",
+    "response_inbox",
 }
 
 

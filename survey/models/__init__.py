@@ -1,5 +1,14 @@
 """The domain model. Importing this package registers every table on ``db.metadata``."""
 
+from survey.models.campaign import (
+    Campaign,
+    CampaignScope,
+    CampaignStateError,
+    CampaignStatus,
+    Invitation,
+    ResponseDraft,
+    ResponseInbox,
+)
 from survey.models.centre import Centre, School
 from survey.models.enums import (
     Audience,
@@ -37,12 +46,17 @@ __all__ = [
     "AnonymousComment",
     "AnonymousResponse",
     "Audience",
+    "Campaign",
+    "CampaignScope",
+    "CampaignStateError",
+    "CampaignStatus",
     "Centre",
     "CloseReason",
     "DisabilityType",
     "Focus",
     "HoldReason",
     "InvalidTransitionError",
+    "Invitation",
     "Level",
     "MatrixAnswer",
     "MatrixComment",
@@ -50,6 +64,8 @@ __all__ = [
     "QuestionnaireMode",
     "QuestionnaireVersion",
     "ReportType",
+    "ResponseDraft",
+    "ResponseInbox",
     "Role",
     "School",
     "StaffUser",

@@ -89,6 +89,10 @@ class MatrixResponse(db.Model):
         ForeignKey("trajectory.id", ondelete="CASCADE"), index=True
     )
     role: Mapped[Audience] = enum_column(Audience, "role")
+    # The feedbackmatrix round this answer belongs to (none for imported or demo history).
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaign.id", ondelete="SET NULL"), index=True
+    )
     submitted_on: Mapped[date]
 
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()

@@ -1,0 +1,1 @@
+"""Campaigns (bevragingen) and their single-use invitations."""

@@ -1,0 +1,183 @@
+"""``klankbord invite``, ``klankbord campaigns ...`` and ``klankbord publish-responses``."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from survey import clock
+from survey.campaigns.services import (
+    MATRIX_ID,
+    CampaignError,
+    campaign_for_trajectory,
+    close_campaign,
+    close_expired_campaigns,
+    create_campaign,
+    issue_invitations,
+)
+from survey.extensions import db
+from survey.models import Audience, Campaign, Centre, School, Trajectory
+from survey.respond.languages import LANGUAGES
+from survey.respond.services import publish_inbox
+
+ROLES = [audience.value for audience in Audience]
+
+
+def _fail(message: str) -> None:
+    db.session.rollback()
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+def _trajectory(code: str, centre_code: str | None) -> Trajectory:
+    statement = select(Trajectory).where(Trajectory.code == code)
+    if centre_code:
+        statement = statement.join(Centre).where(Centre.code == centre_code)
+    found = db.session.scalars(statement).all()
+    if not found:
+        _fail(_("No trajectory with code %(code)s.", code=code))
+    if len(found) > 1:
+        _fail(_("Several centres use code %(code)s: add --centre.", code=code))
+    return found[0]
+
+
+@click.command("invite")
+@click.option("--trajectory", "code", help="The trajectory's code: open or reuse its campaign.")
+@click.option("--centre", "centre_code", help="The centre's code, if several use the same code.")
+@click.option("--campaign", "campaign_id", type=int, help="An existing campaign's number.")
+@click.option("--role", type=click.Choice(ROLES), help="Who answers.")
+@click.option(
+    "--questionnaire",
+    "questionnaire_id",
+    default=MATRIX_ID,
+    show_default=True,
+    help="With --trajectory: which questionnaire.",
+)
+@click.option("--count", default=1, show_default=True, type=click.IntRange(1, 5000))
+@click.option("--language", default="nl", show_default=True, type=click.Choice(list(LANGUAGES)))
+@with_appcontext
+def invite(
+    code: str | None,
+    centre_code: str | None,
+    campaign_id: int | None,
+    role: str | None,
+    questionnaire_id: str,
+    count: int,
+    language: str,
+) -> None:
+    """Create single-use invitation links and print one absolute URL per line."""
+    today = clock.today()
+    if bool(code) == bool(campaign_id):
+        _fail(_("Give either --trajectory CODE or --campaign NUMBER."))
+    try:
+        if code:
+            if not role:
+                _fail(_("--role is needed with --trajectory."))
+            campaign = campaign_for_trajectory(
+                _trajectory(code, centre_code), Audience(role), today, questionnaire_id
+            )
+        else:
+            campaign = db.session.get(Campaign, campaign_id)
+            if campaign is None:
+                _fail(_("No campaign with number %(number)d.", number=campaign_id))
+            if not role:
+                if len(campaign.audiences) != 1:
+                    _fail(_("This campaign asks several audiences: add --role."))
+                role = campaign.audiences[0]
+        issued = issue_invitations(campaign, Audience(role), count, today, language=language)
+    except CampaignError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    base_url = current_app.config["BASE_URL"]
+    for invitation in issued:
+        click.echo(invitation.url(base_url))
+
+
+campaigns_group = AppGroup("campaigns", help="Create and close campaigns (bevragingen).")
+
+
+@campaigns_group.command("create")
+@click.option("--centre", "centre_code", required=True)
+@click.option("--questionnaire", "questionnaire_id", required=True)
+@click.option("--audience", "audiences", multiple=True, required=True, type=click.Choice(ROLES))
+@click.option("--school", "school_number", help="Instellingsnummer: a school campaign.")
+@click.option("--opens", type=click.DateTime(["%Y-%m-%d"]), help="Default: today.")
+@click.option("--closes", type=click.DateTime(["%Y-%m-%d"]), required=True)
+def create(
+    centre_code: str,
+    questionnaire_id: str,
+    audiences: tuple[str, ...],
+    school_number: str | None,
+    opens: object,
+    closes: object,
+) -> None:
+    """Open a satisfaction campaign for one school or the whole centre."""
+    centre = db.session.scalar(select(Centre).where(Centre.code == centre_code))
+    if centre is None:
+        _fail(_("No centre with code %(code)s. Create it with create-centre.", code=centre_code))
+    school = None
+    if school_number:
+        school = db.session.scalar(
+            select(School).where(
+                School.centre_id == centre.id, School.institution_number == school_number
+            )
+        )
+        if school is None:
+            _fail(_("This centre has no school with number %(number)s.", number=school_number))
+    opens_on: date = opens.date() if opens else clock.today()
+    try:
+        campaign = create_campaign(
+            centre=centre,
+            questionnaire_id=questionnaire_id,
+            audiences=[Audience(a) for a in audiences],
+            opens_on=opens_on,
+            closes_on=closes.date(),
+            school=school,
+        )
+    except CampaignError as exc:
+        _fail(str(exc))
+    db.session.commit()
+    click.echo(
+        _(
+            "Campaign %(number)d is open until %(date)s.",
+            number=campaign.id,
+            date=campaign.closes_on.isoformat(),
+        )
+    )
+
+
+@campaigns_group.command("close")
+@click.argument("campaign_id", type=int)
+def close(campaign_id: int) -> None:
+    """Close a campaign now: drafts are deleted and waiting answers published."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        _fail(_("No campaign with number %(number)d.", number=campaign_id))
+    close_campaign(campaign, clock.today())
+    db.session.commit()
+    click.echo(_("Campaign %(number)d is closed.", number=campaign_id))
+
+
+@campaigns_group.command("close-expired")
+def close_expired() -> None:
+    """Close every campaign past its closing date (run daily)."""
+    closed = close_expired_campaigns(clock.today())
+    db.session.commit()
+    click.echo(_("%(count)d campaign(s) closed.", count=len(closed)))
+
+
+@click.command("publish-responses")
+@click.option("--all", "publish_all", is_flag=True, help="Also publish fewer than k answers.")
+@with_appcontext
+def publish_responses(publish_all: bool) -> None:
+    """Publish waiting anonymous answers in a shuffled batch (at least k unless --all)."""
+    minimum = 0 if publish_all else current_app.config["ANONYMITY_THRESHOLD"]
+    count = publish_inbox(minimum=minimum)
+    db.session.commit()
+    click.echo(_("%(count)d answer(s) published.", count=count))

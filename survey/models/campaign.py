@@ -1,0 +1,149 @@
+"""Campaigns (bevragingen), their single-use invitations, drafts and the anonymous inbox."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey.extensions import db
+from survey.models.base import enum_column, utcnow
+from survey.models.centre import Centre, School
+from survey.models.enums import Audience
+from survey.models.questionnaire import QuestionnaireVersion
+from survey.models.trajectory import Trajectory
+
+
+class CampaignStatus(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CampaignScope(enum.StrEnum):
+    TRAJECTORY = "trajectory"
+    SCHOOL = "school"
+    CENTRE = "centre"
+
+
+class CampaignStateError(ValueError):
+    """A campaign transition its state does not allow."""
+
+
+class Campaign(db.Model):
+    """A questionnaire version put to some audiences of one trajectory, school or centre."""
+
+    __tablename__ = "campaign"
+    __table_args__ = (
+        CheckConstraint(
+            "(scope = 'trajectory') = (trajectory_id IS NOT NULL)", name="trajectory_by_scope"
+        ),
+        CheckConstraint("scope != 'school' OR school_id IS NOT NULL", name="school_by_scope"),
+        CheckConstraint("closes_on >= opens_on", name="closes_after_opening"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"), index=True)
+    questionnaire_version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_version.id"))
+    scope: Mapped[CampaignScope] = enum_column(CampaignScope, "scope")
+    trajectory_id: Mapped[int | None] = mapped_column(
+        ForeignKey("trajectory.id", ondelete="CASCADE"), index=True
+    )
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))
+    audiences: Mapped[list[str]] = mapped_column(JSON)
+    opens_on: Mapped[date]
+    closes_on: Mapped[date]
+    status: Mapped[CampaignStatus] = enum_column(
+        CampaignStatus, "status", default=CampaignStatus.DRAFT
+    )
+    closed_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    centre: Mapped[Centre] = relationship()
+    questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
+    trajectory: Mapped[Trajectory | None] = relationship()
+    school: Mapped[School | None] = relationship()
+
+    def open(self) -> None:
+        if self.status is not CampaignStatus.DRAFT:
+            raise CampaignStateError(f"cannot open a {self.status.value} campaign")
+        self.status = CampaignStatus.OPEN
+
+    def close(self, on: date) -> None:
+        if self.status is CampaignStatus.CLOSED:
+            raise CampaignStateError("the campaign is already closed")
+        self.status = CampaignStatus.CLOSED
+        self.closed_on = on
+
+    def accepts_answers(self, today: date) -> bool:
+        return self.status is CampaignStatus.OPEN and self.opens_on <= today <= self.closes_on
+
+    def ended_on(self, today: date) -> date | None:
+        """The day answering stopped, or ``None`` while it is still possible (or not begun)."""
+        if self.status is CampaignStatus.CLOSED:
+            return self.closed_on or self.closes_on
+        if today > self.closes_on:
+            return self.closes_on
+        return None
+
+    @property
+    def school_for_responses(self) -> School | None:
+        """The school an answer is counted under (a coarse attribute reports need)."""
+        if self.trajectory is not None:
+            return self.trajectory.school
+        return self.school
+
+
+class Invitation(db.Model):
+    """A single-use link. Only the token's SHA-256 is stored; ``used`` has no time on purpose."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    audience: Mapped[Audience] = enum_column(Audience, "audience")
+    language: Mapped[str] = mapped_column(String(5), default="nl")
+    used: Mapped[bool] = mapped_column(default=False)
+    # Kept only until the invitation and its one reminder are sent, then erased.
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_sent: Mapped[bool] = mapped_column(default=False)
+    reminder_sent: Mapped[bool] = mapped_column(default=False)
+    created_on: Mapped[date]
+
+    campaign: Mapped[Campaign] = relationship()
+
+
+class ResponseDraft(db.Model):
+    """Answers saved part-way through a paged form; tied to the link, deleted on submit."""
+
+    __tablename__ = "response_draft"
+
+    invitation_id: Mapped[int] = mapped_column(
+        ForeignKey("invitation.id", ondelete="CASCADE"), primary_key=True
+    )
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_on: Mapped[date]
+
+
+class ResponseInbox(db.Model):
+    """An anonymous answer waiting to be published in a shuffled batch.
+
+    Marking the invitation used and storing the answer happen in one transaction, which a
+    database keeps traces of (PostgreSQL's xmin, row order). Publishing moves inbox rows to
+    ``anonymous_response`` in batches of at least the anonymity threshold, in random order and
+    under fresh ids, so those traces point to a batch, never to one answer.
+    """
+
+    __tablename__ = "response_inbox"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)

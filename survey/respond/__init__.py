@@ -1,0 +1,1 @@
+"""What a respondent touches: the form behind a single-use link, in their language."""

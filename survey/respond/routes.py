@@ -1,0 +1,172 @@
+"""The respondent's pages behind ``/r/<token>``: no account, works without JavaScript."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from survey import clock
+from survey.campaigns.services import find_invitation, questionnaire_of
+from survey.extensions import csrf, db
+from survey.models import Audience, CampaignStatus, Invitation
+from survey.respond.forms import build_page_form, collect_answers, unknown_fields
+from survey.respond.languages import LANGUAGES, choose_language, current_language, direction
+from survey.respond.services import (
+    first_missing_page,
+    load_draft,
+    plan_pages,
+    publish_inbox,
+    save_draft,
+    submit,
+)
+
+bp = Blueprint("respond", __name__, url_prefix="/r")
+# The form carries its own CSRF field, checked in form.validate(), so that a failed check
+# re-renders the page with the answers kept instead of throwing them away.
+csrf.exempt(bp)
+
+
+@bp.before_request
+def pick_language() -> None:
+    choose_language()
+
+
+@bp.after_request
+def private_headers(response: Response) -> Response:
+    # The token is in the URL: never send it on to another site, never cache the page.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.app_context_processor
+def respondent_context() -> dict[str, object]:
+    language = current_language()
+    return {"languages": LANGUAGES, "language": language, "direction": direction(language)}
+
+
+def _invitation_or_404(token: str) -> Invitation:
+    invitation = find_invitation(token)
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+def _unavailable(invitation: Invitation) -> str | None:
+    """The calm page for a link that cannot be answered now, if any."""
+    campaign = invitation.campaign
+    today = clock.today()
+    ended = campaign.ended_on(today)
+    if ended is not None:
+        return render_template("respond/closed.html", closed_on=ended)
+    if campaign.status is CampaignStatus.DRAFT or today < campaign.opens_on:
+        return render_template("respond/not_yet.html", opens_on=campaign.opens_on)
+    return None
+
+
+@bp.route("/<token>", methods=["GET", "POST"])
+def answer(token: str) -> str | Response | tuple[str, int]:
+    invitation = _invitation_or_404(token)
+    if invitation.used:
+        if request.method == "POST":  # a double tap or resubmit: calm, nothing stored twice
+            return redirect(url_for("respond.thanks", token=token))
+        return render_template("respond/used.html")
+    unavailable = _unavailable(invitation)
+    if unavailable is not None:
+        return unavailable
+
+    questionnaire = questionnaire_of(invitation.campaign)
+    audience = invitation.audience.value
+    language = current_language()
+    text_language = language if language in questionnaire.languages else "nl"
+    pages = plan_pages(questionnaire, audience)
+    answers = load_draft(invitation)
+    try:
+        number = min(max(int(request.values.get("page", 0)), 0), len(pages) - 1)
+    except ValueError:
+        number = 0
+    page = pages[number]
+    formdata = request.form if request.method == "POST" else None
+    form = build_page_form(page, questionnaire, audience, text_language, formdata, answers)
+    notice = _("Some questions still need an answer.") if request.args.get("missing") else None
+    errors: list[str] = []
+
+    if request.method == "POST":
+        today = clock.today()
+        action = request.form.get("action", "submit")
+        collect_answers(form, page, questionnaire, answers)
+        if action == "back" and number > 0:
+            save_draft(invitation, answers, today)
+            db.session.commit()
+            return redirect(url_for("respond.answer", token=token, page=number - 1))
+        if unknown_fields(request.form, questionnaire):
+            errors.append(
+                _(
+                    "This form contained answers to questions it does not have. "
+                    "Please check your answers and send them again."
+                )
+            )
+        valid = form.validate() and not errors
+        if form.errors.get("csrf_token"):
+            errors.append(_("For your security, please send your answers again."))
+        if action == "save" and not errors:
+            save_draft(invitation, answers, today)
+            db.session.commit()
+            notice = _("Your answers are saved. You can come back later with the same link.")
+        elif valid and action == "next" and number < len(pages) - 1:
+            save_draft(invitation, answers, today)
+            db.session.commit()
+            return redirect(url_for("respond.answer", token=token, page=number + 1))
+        elif valid:
+            missing = first_missing_page(pages, answers)
+            if missing is not None:
+                save_draft(invitation, answers, today)
+                db.session.commit()
+                return redirect(url_for("respond.answer", token=token, page=missing, missing=1))
+            submit(invitation, answers, today)
+            db.session.commit()
+            # A separate transaction on purpose: publication must not share the one that
+            # spent the link (see ResponseInbox).
+            publish_inbox(minimum=current_app.config["ANONYMITY_THRESHOLD"])
+            db.session.commit()
+            return redirect(url_for("respond.thanks", token=token))
+        status = 422 if (errors or form.errors) else 200
+        return _render_form(invitation, questionnaire, form, pages, number, errors, notice), status
+
+    return _render_form(invitation, questionnaire, form, pages, number, errors, notice)
+
+
+def _render_form(invitation, questionnaire, form, pages, number, errors, notice) -> str:
+    language = current_language()
+    text_language = language if language in questionnaire.languages else "nl"
+    page = pages[number]
+    items = [
+        (item, questionnaire.scales[item.scale], form[f"item-{item.id}"]) for item in page.items
+    ]
+    open_questions = [(question, form[f"open-{question.id}"]) for question in page.open_questions]
+    return render_template(
+        "respond/form.html",
+        token_url=request.path,
+        form=form,
+        items=items,
+        open_questions=open_questions,
+        number=number,
+        page_count=len(pages),
+        errors=errors,
+        notice=notice,
+        title=questionnaire.title.get(text_language) or questionnaire.title["nl"],
+        intro=questionnaire.intro.get(text_language) or questionnaire.intro.get("nl", ""),
+        privacy=questionnaire.privacy.get(text_language) or questionnaire.privacy.get("nl", ""),
+        is_pupil=invitation.audience is Audience.PUPIL,
+        text_language=text_language,
+        questionnaire_languages=[code for code in LANGUAGES if code in questionnaire.languages],
+    )
+
+
+@bp.route("/<token>/thanks")
+def thanks(token: str) -> str | Response:
+    invitation = _invitation_or_404(token)
+    if not invitation.used:
+        return redirect(url_for("respond.answer", token=token))
+    return render_template("respond/thanks.html")

@@ -1,0 +1,229 @@
+"""Answering: pages, drafts, atomic submission and the publication of anonymous answers."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+
+from questionnaires import Item, OpenQuestion, Questionnaire
+from survey.campaigns.services import questionnaire_of
+from survey.extensions import db
+from survey.models import (
+    DONT_KNOW,
+    AnonymousAnswer,
+    AnonymousComment,
+    AnonymousResponse,
+    Audience,
+    Campaign,
+    Invitation,
+    MatrixAnswer,
+    MatrixComment,
+    MatrixResponse,
+    QuestionnaireMode,
+    ResponseDraft,
+    ResponseInbox,
+)
+from survey.schoolyear import school_year_of
+
+# A form with at most this many questions fits one scrolling page.
+ONE_PAGE_LIMIT = 12
+ADULT_PAGE_SIZE = 7
+
+_shuffle = random.SystemRandom().shuffle
+
+
+@dataclass(frozen=True)
+class Page:
+    items: tuple[Item, ...]
+    open_questions: tuple[OpenQuestion, ...]
+
+    @property
+    def ids(self) -> list[str]:
+        return [item.id for item in self.items] + [q.id for q in self.open_questions]
+
+
+@dataclass
+class Answers:
+    """What a respondent has given so far: scale values and free texts by id."""
+
+    values: dict[str, int] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"values": self.values, "texts": self.texts}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Answers:
+        data = data or {}
+        return cls(dict(data.get("values", {})), dict(data.get("texts", {})))
+
+
+def plan_pages(questionnaire: Questionnaire, audience: str) -> list[Page]:
+    """Pupils get one statement per screen; adults one page, or pages of seven when longer."""
+    items = questionnaire.items_for(audience)
+    questions = questionnaire.open_questions
+    if audience == Audience.PUPIL.value:
+        pages = [Page((item,), ()) for item in items]
+        if questions:
+            pages.append(Page((), questions))
+        return pages
+    if len(items) + len(questions) <= ONE_PAGE_LIMIT:
+        return [Page(items, questions)]
+    chunks = [items[i : i + ADULT_PAGE_SIZE] for i in range(0, len(items), ADULT_PAGE_SIZE)]
+    pages = [Page(chunk, ()) for chunk in chunks]
+    last = pages[-1]
+    pages[-1] = Page(last.items, questions)
+    return pages
+
+
+def load_draft(invitation: Invitation) -> Answers:
+    draft = db.session.get(ResponseDraft, invitation.id)
+    return Answers.from_json(draft.answers if draft else None)
+
+
+def save_draft(invitation: Invitation, answers: Answers, today: date) -> None:
+    draft = db.session.get(ResponseDraft, invitation.id)
+    if draft is None:
+        db.session.add(
+            ResponseDraft(invitation_id=invitation.id, answers=answers.as_json(), updated_on=today)
+        )
+    else:
+        draft.answers = answers.as_json()
+        draft.updated_on = today
+
+
+def first_missing_page(pages: list[Page], answers: Answers) -> int | None:
+    """The first page with a required statement left unanswered, if any."""
+    for number, page in enumerate(pages):
+        if any(item.required and item.id not in answers.values for item in page.items):
+            return number
+    return None
+
+
+def submit(invitation: Invitation, answers: Answers, today: date) -> bool:
+    """Store the answers and spend the link, all or nothing. ``False`` if already spent.
+
+    The conditional UPDATE is the guard against a double tap or a resubmit: of two
+    concurrent submissions only one changes the row, and the other stores nothing.
+    """
+    spent = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used.is_(False))
+        .values(used=True)
+        .execution_options(synchronize_session=False)
+    )
+    if spent.rowcount != 1:
+        return False
+    campaign = invitation.campaign
+    questionnaire = questionnaire_of(campaign)
+    values = _clean_values(questionnaire, invitation.audience.value, answers)
+    texts = {key: text for key, text in answers.texts.items() if text}
+    if campaign.questionnaire_version.mode is QuestionnaireMode.OPEN:
+        _store_matrix(campaign, invitation.audience, values, texts, today)
+    else:
+        _store_in_inbox(campaign, invitation.audience, values, texts, today)
+    db.session.execute(delete(ResponseDraft).where(ResponseDraft.invitation_id == invitation.id))
+    return True
+
+
+def _clean_values(questionnaire: Questionnaire, audience: str, answers: Answers) -> dict:
+    known = {item.id: questionnaire.scales[item.scale].points for item in questionnaire.items}
+    return {
+        item_id: value
+        for item_id, value in answers.values.items()
+        if item_id in known and (value == DONT_KNOW or 1 <= value <= known[item_id])
+    }
+
+
+def _store_matrix(
+    campaign: Campaign, role: Audience, values: dict, texts: dict, today: date
+) -> None:
+    response = MatrixResponse(
+        questionnaire_version_id=campaign.questionnaire_version_id,
+        centre_id=campaign.centre_id,
+        trajectory_id=campaign.trajectory_id,
+        role=role,
+        campaign_id=campaign.id,
+        submitted_on=today,
+    )
+    response.answers = [MatrixAnswer(item_id=k, value=v) for k, v in values.items()]
+    response.comments = [MatrixComment(question_id=k, text=v) for k, v in texts.items()]
+    db.session.add(response)
+
+
+def _store_in_inbox(
+    campaign: Campaign, audience: Audience, values: dict, texts: dict, today: date
+) -> None:
+    school = campaign.school_for_responses
+    coach_id = None
+    if audience is Audience.TEACHER and campaign.trajectory is not None:
+        # A teacher rates the coaching received: the coach is one of the few attributes kept.
+        coaches = campaign.trajectory.coaches
+        coach_id = coaches[0].id if coaches else None
+    payload = {
+        "questionnaire_version_id": campaign.questionnaire_version_id,
+        "school_id": school.id if school else None,
+        "school_year": school_year_of(today),
+        "audience": audience.value,
+        "coach_id": coach_id,
+        "submitted_on": today.isoformat(),
+        "values": values,
+        "texts": texts,
+    }
+    db.session.add(
+        ResponseInbox(centre_id=campaign.centre_id, campaign_id=campaign.id, payload=payload)
+    )
+
+
+def publish_inbox(minimum: int, campaign: Campaign | None = None) -> int:
+    """Move waiting anonymous answers to ``anonymous_response`` once at least ``minimum`` wait.
+
+    Rows are published together, shuffled, under new random ids, so the order and the
+    transaction they land in say nothing about which invitation each came from.
+    """
+    statement = select(ResponseInbox)
+    if campaign is not None:
+        statement = statement.where(ResponseInbox.campaign_id == campaign.id)
+    waiting = db.session.scalars(statement.with_for_update(skip_locked=True)).all()
+    if not waiting or len(waiting) < minimum:
+        return 0
+    waiting = list(waiting)
+    _shuffle(waiting)
+    responses, answers, comments = [], [], []
+    for row in waiting:
+        data = row.payload
+        response_id = uuid.uuid4()
+        responses.append(
+            {
+                "id": response_id,
+                "questionnaire_version_id": data["questionnaire_version_id"],
+                "centre_id": row.centre_id,
+                "school_id": data["school_id"],
+                "school_year": data["school_year"],
+                "audience": Audience(data["audience"]),
+                "coach_id": data["coach_id"],
+                "submitted_on": date.fromisoformat(data["submitted_on"]),
+            }
+        )
+        answers += [
+            {"response_id": response_id, "item_id": k, "value": v}
+            for k, v in data["values"].items()
+        ]
+        comments += [
+            {"response_id": response_id, "question_id": k, "text": v}
+            for k, v in data["texts"].items()
+        ]
+    db.session.execute(insert(AnonymousResponse), responses)
+    if answers:
+        db.session.execute(insert(AnonymousAnswer), answers)
+    if comments:
+        db.session.execute(insert(AnonymousComment), comments)
+    db.session.execute(
+        delete(ResponseInbox).where(ResponseInbox.id.in_([row.id for row in waiting]))
+    )
+    return len(waiting)

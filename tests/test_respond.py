@@ -1,0 +1,241 @@
+"""The respondent's form behind a single-use link: answering, errors, paging, idempotence."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from survey.campaigns.services import campaign_for_trajectory, issue_invitations
+from survey.models import (
+    AnonymousResponse,
+    Audience,
+    Invitation,
+    MatrixAnswer,
+    MatrixResponse,
+    ResponseDraft,
+    ResponseInbox,
+)
+
+TODAY = date(2026, 3, 10)
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    monkeypatch.setattr("survey.clock.today", lambda: TODAY)
+
+
+@pytest.fixture
+def trajectory(make):
+    centre = make.centre()
+    coach = make.user(centre)
+    return make.trajectory(make.school(centre), coaches=[coach])
+
+
+def _link(trajectory, role, questionnaire="feedbackmatrix", **kwargs):
+    campaign = campaign_for_trajectory(trajectory, Audience(role), TODAY, questionnaire)
+    return issue_invitations(campaign, Audience(role), 1, TODAY, **kwargs)[0]
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def _radio_names(page: str) -> list[str]:
+    return sorted(set(re.findall(r'name="(item-[^"]+)"', page)))
+
+
+def _checked(page: str) -> dict[str, str]:
+    """Which value each radio group has checked in the HTML."""
+    found = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        if " checked" in tag and 'type="radio"' in tag:
+            name = re.search(r'name="([^"]+)"', tag).group(1)
+            found[name] = re.search(r'value="([^"]+)"', tag).group(1)
+    return found
+
+
+def _answer_page(client, path, value="3", extra=None, action=None):
+    page = client.get(path).get_data(as_text=True)
+    data = dict.fromkeys(_radio_names(page), value)
+    data["csrf_token"] = _csrf(page)
+    page_number = re.search(r'name="page" value="(\d+)"', page).group(1)
+    data["page"] = page_number
+    if action:
+        data["action"] = action
+    data.update(extra or {})
+    return client.post(path.split("?")[0], data=data)
+
+
+def test_parent_answers_the_feedbackmatrix_in_two_pages(client, db, trajectory):
+    issued = _link(trajectory, "parent")
+    first = client.get(issued.path)
+    page = first.get_data(as_text=True)
+    assert first.status_code == 200
+    assert 'lang="nl"' in page
+    assert "Pagina 1 van 2" in page
+    assert "niet anoniem" in page  # the open form says who will see the answers
+    assert first.headers["Referrer-Policy"] == "no-referrer"
+    assert _answer_page(client, issued.path, action="next").status_code == 302
+    done = _answer_page(
+        client,
+        f"{issued.path}?page=1",
+        action="submit",
+        extra={"open-loopt-goed": "De visualisaties helpen."},
+    )
+    assert done.status_code == 302
+    assert done.headers["Location"].endswith(f"{issued.path}/thanks")
+    assert "Bedankt!" in client.get(f"{issued.path}/thanks").get_data(as_text=True)
+    response = db.session.scalar(select(MatrixResponse))
+    assert response.trajectory_id == trajectory.id
+    assert response.role is Audience.PARENT
+    assert db.session.scalar(select(func.count()).select_from(MatrixAnswer)) == 14
+    assert db.session.scalar(select(func.count()).select_from(ResponseDraft)) == 0
+    again = client.get(issued.path).get_data(as_text=True)
+    assert "Je hebt al geantwoord" in again
+
+
+def test_double_submit_stores_exactly_one_response(client, db, trajectory):
+    issued = _link(trajectory, "teacher", "tevredenheid-leraren")
+    page = client.get(issued.path).get_data(as_text=True)
+    data = dict.fromkeys(_radio_names(page), "4")
+    data |= {"csrf_token": _csrf(page), "page": "0", "action": "submit"}
+    first = client.post(issued.path, data=data)
+    second = client.post(issued.path, data=data)
+    assert first.status_code == second.status_code == 302
+    assert second.headers["Location"].endswith("/thanks")
+    assert db.session.scalar(select(func.count()).select_from(ResponseInbox)) == 1
+
+
+def test_missing_answer_is_explained_in_dutch_and_answers_kept(client, db, trajectory):
+    issued = _link(trajectory, "parent", "tevredenheid-ouders")
+    page = client.get(issued.path).get_data(as_text=True)
+    names = _radio_names(page)
+    data = dict.fromkeys(names[1:], "2")  # the first statement left open
+    data |= {"csrf_token": _csrf(page), "page": "0", "open-nog-iets": "Goed zo"}
+    response = client.post(issued.path, data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Kies een antwoord" in html
+    assert _checked(html) == dict.fromkeys(names[1:], "2")
+    assert "Goed zo" in html
+    assert not db.session.get(Invitation, issued.invitation.id).used
+
+
+def test_value_outside_the_scale_and_unknown_items_are_refused(client, db, trajectory):
+    issued = _link(trajectory, "parent", "tevredenheid-ouders", language="fr")
+    page = client.get(f"{issued.path}?lang=fr").get_data(as_text=True)
+    data = dict.fromkeys(_radio_names(page), "3")
+    first = _radio_names(page)[0]
+    data |= {first: "9", "item-verzonnen": "4", "csrf_token": _csrf(page), "page": "0"}
+    html = client.post(issued.path, data=data).get_data(as_text=True)
+    assert 'lang="fr"' in html
+    assert "Dit antwoord" not in html  # the French catalogue speaks, not the Dutch one
+    assert not db.session.get(Invitation, issued.invitation.id).used
+    assert db.session.scalar(select(func.count()).select_from(ResponseInbox)) == 0
+
+
+def test_missing_csrf_token_keeps_the_answers(client, db, trajectory):
+    issued = _link(trajectory, "parent", "tevredenheid-ouders")
+    page = client.get(issued.path).get_data(as_text=True)
+    data = dict.fromkeys(_radio_names(page), "4") | {"page": "0"}
+    response = client.post(issued.path, data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "verstuur je antwoorden nog een keer" in html
+    assert _checked(html) == dict.fromkeys(_radio_names(page), "4")
+    assert not db.session.get(Invitation, issued.invitation.id).used
+
+
+def test_back_keeps_answers_and_save_resumes_later(app, client, db, trajectory):
+    issued = _link(trajectory, "parent")
+    _answer_page(client, issued.path, value="1", action="next")
+    back = _answer_page(client, f"{issued.path}?page=1", value="2", action="back")
+    assert back.headers["Location"].endswith("page=0")
+    first_page = client.get(f"{issued.path}?page=0").get_data(as_text=True)
+    assert _checked(first_page) == dict.fromkeys(_radio_names(first_page), "1")
+    # Another browser (no cookies) with the same link finds the saved answers.
+    other = app.test_client()
+    resumed = other.get(f"{issued.path}?page=1").get_data(as_text=True)
+    assert _checked(resumed) == dict.fromkeys(_radio_names(resumed), "2")
+
+
+def test_pupil_form_one_statement_per_screen_with_faces(client, db, trajectory):
+    issued = _link(trajectory, "pupil", "tevredenheid-leerlingen")
+    html = client.get(issued.path).get_data(as_text=True)
+    assert 'class="pupil"' in html
+    assert len(_radio_names(html)) == 1
+    assert html.count('<svg class="face"') == 3
+    assert "respond.js" in html
+    assert re.search(r"Pagina 1 van \d+", html)
+
+
+def test_arabic_is_right_to_left(client, trajectory):
+    issued = _link(trajectory, "parent", "tevredenheid-ouders")
+    html = client.get(f"{issued.path}?lang=ar").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in html
+    # Remembered for the next page without ?lang=
+    assert 'dir="rtl"' in client.get(issued.path).get_data(as_text=True)
+
+
+def test_language_follows_the_browser_then_falls_back_to_dutch(app, db, trajectory):
+    issued = _link(trajectory, "parent", "tevredenheid-ouders")
+    french = app.test_client().get(issued.path, headers={"Accept-Language": "fr-BE,fr;q=0.9"})
+    assert 'lang="fr"' in french.get_data(as_text=True)
+    other = app.test_client().get(issued.path, headers={"Accept-Language": "ja"})
+    assert 'lang="nl"' in other.get_data(as_text=True)
+
+
+def test_unknown_token_is_a_plain_404_in_the_detected_language(app, db):
+    response = app.test_client().get("/r/no-such-token", headers={"Accept-Language": "fr"})
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert 'lang="fr"' in html
+    assert "Klankbord" in html
+
+
+def test_closed_campaign_says_when_it_closed(client, db, trajectory):
+    issued = _link(trajectory, "parent", "tevredenheid-ouders")
+    campaign = issued.invitation.campaign
+    campaign.opens_on = TODAY - timedelta(days=30)
+    campaign.closes_on = TODAY - timedelta(days=1)
+    db.session.flush()
+    html = client.get(issued.path).get_data(as_text=True)
+    assert "afgesloten" in html
+    assert "9 maart 2026" in html
+
+
+def test_hostile_posts_never_give_a_500(client, trajectory):
+    issued = _link(trajectory, "parent", "tevredenheid-ouders")
+    page = client.get(issued.path).get_data(as_text=True)
+    token = _csrf(page)
+    for data in (
+        {"page": "x", "csrf_token": token},
+        {"page": "-5", "csrf_token": token, "action": "next"},
+        {"page": "999", "csrf_token": token, "action": "back"},
+        {"csrf_token": token, "open-nog-iets": "<script>alert(1)</script>" * 500},
+        {"csrf_token": token, _radio_names(page)[0]: "\x00"},
+    ):
+        response = client.post(issued.path, data=data)
+        assert response.status_code < 500, data
+        assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
+
+
+def test_anonymous_answers_are_published_in_batches_of_k(app, client, db, trajectory):
+    threshold = app.config["ANONYMITY_THRESHOLD"]
+    links = [_link(trajectory, "parent", "tevredenheid-ouders") for _ in range(threshold)]
+    for number, issued in enumerate(links, start=1):
+        page = client.get(issued.path).get_data(as_text=True)
+        data = dict.fromkeys(_radio_names(page), "3")
+        client.post(issued.path, data=data | {"csrf_token": _csrf(page), "page": "0"})
+        published = db.session.scalar(select(func.count()).select_from(AnonymousResponse))
+        waiting = db.session.scalar(select(func.count()).select_from(ResponseInbox))
+        if number < threshold:
+            assert (published, waiting) == (0, number)
+    assert (published, waiting) == (threshold, 0)
+    response = db.session.scalar(select(AnonymousResponse))
+    assert response.school_id == trajectory.school_id
+    assert response.submitted_on == TODAY
+    assert response.school_year == "2025-2026"
