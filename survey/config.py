@@ -62,6 +62,12 @@ def settings_from_env(instance_path: Path) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         # Absolute links in invitations, letters and e-mails start with this.
         "BASE_URL": os.environ.get("KLANKBORD_BASE_URL") or "http://127.0.0.1:5000",
+        "SMTP_HOST": os.environ.get("KLANKBORD_SMTP_HOST") or "localhost",
+        "SMTP_PORT": _int_from_env("KLANKBORD_SMTP_PORT", 25, minimum=1),
+        "SMTP_USER": os.environ.get("KLANKBORD_SMTP_USER") or None,
+        "SMTP_PASSWORD": os.environ.get("KLANKBORD_SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": os.environ.get("KLANKBORD_SMTP_STARTTLS", "").lower() in {"1", "true"},
+        "MAIL_FROM": os.environ.get("KLANKBORD_MAIL_FROM") or "Klankbord <noreply@localhost>",
         "ANONYMITY_THRESHOLD": _int_from_env(
             "KLANKBORD_ANONYMITY_THRESHOLD", DEFAULT_ANONYMITY_THRESHOLD, minimum=2
         ),

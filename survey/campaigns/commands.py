@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import smtplib
 import sys
 from datetime import date
 
 import click
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from survey import clock
+from survey.campaigns.delivery import letters_pdf, send_invitation_emails, send_reminders
 from survey.campaigns.services import (
     MATRIX_ID,
     CampaignError,
@@ -61,6 +64,18 @@ def _trajectory(code: str, centre_code: str | None) -> Trajectory:
 )
 @click.option("--count", default=1, show_default=True, type=click.IntRange(1, 5000))
 @click.option("--language", default="nl", show_default=True, type=click.Choice(list(LANGUAGES)))
+@click.option(
+    "--letters",
+    "letters_path",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write one printable A4 letter per invitee (with QR code) to this PDF.",
+)
+@click.option(
+    "--emails",
+    "emails_file",
+    type=click.File("r", encoding="utf-8"),
+    help="A file with one e-mail address per line: one invitation each, sent at once.",
+)
 @with_appcontext
 def invite(
     code: str | None,
@@ -70,8 +85,13 @@ def invite(
     questionnaire_id: str,
     count: int,
     language: str,
+    letters_path: str | None,
+    emails_file: object,
 ) -> None:
-    """Create single-use invitation links and print one absolute URL per line."""
+    """Create single-use invitation links and print one absolute URL per line.
+
+    With --emails the links go out by e-mail and are not printed.
+    """
     today = clock.today()
     if bool(code) == bool(campaign_id):
         _fail(_("Give either --trajectory CODE or --campaign NUMBER."))
@@ -90,13 +110,46 @@ def invite(
                 if len(campaign.audiences) != 1:
                     _fail(_("This campaign asks several audiences: add --role."))
                 role = campaign.audiences[0]
-        issued = issue_invitations(campaign, Audience(role), count, today, language=language)
+        emails = _read_addresses(emails_file) if emails_file else []
+        issued = issue_invitations(
+            campaign, Audience(role), count, today, language=language, emails=emails
+        )
     except CampaignError as exc:
         _fail(str(exc))
+    if letters_path:
+        with open(letters_path, "wb") as handle:
+            handle.write(letters_pdf(campaign, issued, language))
+    if emails:
+        try:
+            sent = send_invitation_emails(campaign, issued)
+        except (OSError, smtplib.SMTPException) as exc:
+            _fail(_("The mail server refused or could not be reached: %(error)s", error=exc))
+        db.session.commit()
+        click.echo(_("%(count)d invitation(s) sent by e-mail.", count=sent))
+        return
     db.session.commit()
     base_url = current_app.config["BASE_URL"]
     for invitation in issued:
         click.echo(invitation.url(base_url))
+    if letters_path:
+        click.echo(_("Letters written to %(path)s.", path=letters_path), err=True)
+
+
+def _read_addresses(handle) -> list[str]:
+    addresses = []
+    for number, line in enumerate(handle, start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            addresses.append(validate_email(line, check_deliverability=False).normalized)
+        except EmailNotValidError:
+            _fail(
+                _("Line %(line)d is not a valid e-mail address: %(text)s", line=number, text=line)
+            )
+    if not addresses:
+        _fail(_("The file holds no e-mail addresses."))
+    return addresses
 
 
 campaigns_group = AppGroup("campaigns", help="Create and close campaigns (bevragingen).")
@@ -162,6 +215,21 @@ def close(campaign_id: int) -> None:
     close_campaign(campaign, clock.today())
     db.session.commit()
     click.echo(_("Campaign %(number)d is closed.", number=campaign_id))
+
+
+@campaigns_group.command("remind")
+@click.argument("campaign_id", type=int)
+def remind(campaign_id: int) -> None:
+    """Send one reminder to every address whose link is still unused, then erase it."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        _fail(_("No campaign with number %(number)d.", number=campaign_id))
+    try:
+        sent = send_reminders(campaign, clock.today())
+    except (OSError, smtplib.SMTPException) as exc:
+        _fail(_("The mail server refused or could not be reached: %(error)s", error=exc))
+    db.session.commit()
+    click.echo(_("%(count)d reminder(s) sent.", count=sent))
 
 
 @campaigns_group.command("close-expired")

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 
 from questionnaires import Questionnaire, questionnaire_from_definition
 from survey.extensions import db
@@ -49,8 +49,18 @@ class IssuedInvitation:
         return f"/r/{self.token}"
 
     def url(self, base_url: str | None = None) -> str:
-        base = (base_url or current_app.config["BASE_URL"]).rstrip("/")
-        return f"{base}{self.path}"
+        return link_url(self.token, self.invitation.language, base_url)
+
+
+def link_url(token: str, language: str | None, base_url: str | None = None) -> str:
+    """The absolute link; it opens in the invitation's language when that is not Dutch."""
+    base = (base_url or current_app.config["BASE_URL"]).rstrip("/")
+    suffix = f"?lang={language}" if language and language != "nl" else ""
+    return f"{base}/r/{token}{suffix}"
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
 
 
 def hash_token(token: str) -> str:
@@ -198,7 +208,7 @@ def issue_invitations(
         raise CampaignError(_("Between 1 and 5000 invitations at a time."))
     issued = []
     for address in addresses:
-        token = secrets.token_urlsafe(TOKEN_BYTES)
+        token = new_token()
         invitation = Invitation(
             campaign=campaign,
             token_hash=hash_token(token),
@@ -217,7 +227,12 @@ def find_invitation(token: str) -> Invitation | None:
     # Tokens are URL-safe base64; anything else cannot be ours and needs no query.
     if not token or len(token) > 100:
         return None
-    return db.session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
+    hashed = hash_token(token)
+    return db.session.scalar(
+        select(Invitation).where(
+            or_(Invitation.token_hash == hashed, Invitation.reminder_token_hash == hashed)
+        )
+    )
 
 
 def close_campaign(campaign: Campaign, today: date) -> None:
@@ -228,6 +243,10 @@ def close_campaign(campaign: Campaign, today: date) -> None:
         campaign.close(on=today)
     invitation_ids = select(Invitation.id).where(Invitation.campaign_id == campaign.id)
     db.session.execute(delete(ResponseDraft).where(ResponseDraft.invitation_id.in_(invitation_ids)))
+    # No more mail goes out for a closed campaign, so no address is kept for it.
+    db.session.execute(
+        update(Invitation).where(Invitation.campaign_id == campaign.id).values(email=None)
+    )
     publish_inbox(minimum=0, campaign=campaign)
 
 

@@ -10,7 +10,8 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
-from survey.demo.services import demo_password, find_demo_centre, load_demo
+from survey import clock
+from survey.demo.services import demo_parent_link, demo_password, find_demo_centre, load_demo
 from survey.extensions import db
 from survey.models import Centre
 
@@ -48,3 +49,7 @@ def demo(if_empty: bool) -> None:
             "admin@demo.klankbord.be (same password)."
         )
     )
+    link = demo_parent_link(clock.today())
+    db.session.commit()
+    click.echo(_("A parent's link to the feedbackmatrix of DEMO-0001 (works once):"))
+    click.echo(f"  {link}")

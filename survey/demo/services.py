@@ -218,6 +218,18 @@ def load_demo(password: str, password_source: str) -> DemoResult:
     )
 
 
+def demo_parent_link(today: date) -> str:
+    """A fresh single-use parent link to DEMO-0001's feedbackmatrix round."""
+    from survey.campaigns.services import campaign_for_trajectory, issue_invitations
+
+    centre = find_demo_centre()
+    trajectory = db.session.scalar(
+        select(Trajectory).where(Trajectory.centre_id == centre.id, Trajectory.code == "DEMO-0001")
+    )
+    campaign = campaign_for_trajectory(trajectory, Audience.PARENT, today)
+    return issue_invitations(campaign, Audience.PARENT, 1, today)[0].url()
+
+
 # --------------------------------------------------------------------------- building
 
 

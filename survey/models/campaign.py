@@ -108,6 +108,9 @@ class Invitation(db.Model):
         ForeignKey("campaign.id", ondelete="CASCADE"), index=True
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # A reminder carries a fresh link (the first token is not stored, so it cannot be
+    # re-sent); both links then lead to this invitation.
+    reminder_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     audience: Mapped[Audience] = enum_column(Audience, "audience")
     language: Mapped[str] = mapped_column(String(5), default="nl")
     used: Mapped[bool] = mapped_column(default=False)

@@ -114,7 +114,7 @@ def submit(invitation: Invitation, answers: Answers, today: date) -> bool:
     spent = db.session.execute(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.used.is_(False))
-        .values(used=True)
+        .values(used=True, email=None)
         .execution_options(synchronize_session=False)
     )
     if spent.rowcount != 1:

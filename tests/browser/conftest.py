@@ -35,17 +35,24 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_app(tmp_path_factory: pytest.TempPathFactory):
     database = tmp_path_factory.mktemp("live") / "live.sqlite"
-    app = make_app(f"sqlite:///{database}")
+    return make_app(f"sqlite:///{database}")
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app) -> Iterator[str]:
+    app = live_app
     with app.app_context():
         upgrade(directory=str(MIGRATIONS_DIR))
         load_demo(DEMO_PASSWORD, "env")
         db.session.commit()
+    app.config["BASE_URL"] = "http://127.0.0.1"
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    yield app.config["BASE_URL"]
     server.shutdown()
     thread.join(timeout=5)
 
@@ -77,6 +84,18 @@ def phone(browser, live_server):
     page.on("request", lambda request: page.requested_urls.append(request.url))
     yield page
     context.close()
+
+
+@pytest.fixture
+def invite(live_app, live_server):
+    """Run ``klankbord invite`` against the live server's database; return the first link."""
+
+    def issue(*args: str) -> str:
+        result = live_app.test_cli_runner().invoke(args=["invite", *args])
+        assert result.exit_code == 0, result.output
+        return result.output.strip().splitlines()[0]
+
+    return issue
 
 
 @pytest.fixture(scope="session")

@@ -51,6 +51,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('campaign_id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('reminder_token_hash', sa.String(length=64), nullable=True),
     sa.Column('audience', sa.Enum('pupil', 'parent', 'teacher', 'school', 'coach', name='audience', native_enum=False, create_constraint=True, length=15), nullable=False),
     sa.Column('language', sa.String(length=5), nullable=False),
     sa.Column('used', sa.Boolean(), nullable=False),
@@ -60,6 +61,7 @@ def upgrade():
     sa.Column('created_on', sa.Date(), nullable=False),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_invitation_campaign_id_campaign'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invitation')),
+    sa.UniqueConstraint('reminder_token_hash', name=op.f('uq_invitation_reminder_token_hash')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_invitation_token_hash'))
     )
     with op.batch_alter_table('invitation', schema=None) as batch_op:
