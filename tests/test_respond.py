@@ -239,3 +239,24 @@ def test_anonymous_answers_are_published_in_batches_of_k(app, client, db, trajec
     assert response.school_id == trajectory.school_id
     assert response.submitted_on == TODAY
     assert response.school_year == "2025-2026"
+
+
+def test_closing_a_campaign_deletes_drafts_and_publishes_what_waits(client, db, trajectory):
+    from survey.campaigns.services import close_campaign
+
+    saved = _link(trajectory, "parent")  # the paged feedbackmatrix: leaves a draft
+    _answer_page(client, saved.path, action="next")
+    waiting = _link(trajectory, "teacher", "tevredenheid-leraren")
+    page = client.get(waiting.path).get_data(as_text=True)
+    data = {name: "4" for name in _radio_names(page)} | {"csrf_token": _csrf(page), "page": "0"}
+    client.post(waiting.path, data=data)
+    assert db.session.scalar(select(func.count()).select_from(ResponseDraft)) == 1
+    assert db.session.scalar(select(func.count()).select_from(ResponseInbox)) == 1
+    close_campaign(saved.invitation.campaign, TODAY)
+    close_campaign(waiting.invitation.campaign, TODAY)
+    assert db.session.scalar(select(func.count()).select_from(ResponseDraft)) == 0
+    assert db.session.scalar(select(func.count()).select_from(ResponseInbox)) == 0
+    teacher = db.session.scalar(select(AnonymousResponse))
+    assert teacher.audience is Audience.TEACHER
+    assert teacher.coach_id == trajectory.coaches[0].id
+    assert "afgesloten" in client.get(saved.path).get_data(as_text=True)

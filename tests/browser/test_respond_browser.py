@@ -123,3 +123,23 @@ def test_unknown_link_is_a_calm_404(phone, live_server):
     assert response.status == 404
     assert phone.get_by_role("heading", name="Deze link werkt niet").is_visible()
     _assert_accessible(phone)
+
+
+def test_the_form_works_without_javascript(browser, invite, live_server):
+    link = invite(
+        "--trajectory", "DEMO-0005", "--role", "teacher", "--questionnaire", "tevredenheid-leraren"
+    )
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        java_script_enabled=False,
+        locale="nl-BE",
+        base_url=live_server,
+    )
+    page = context.new_page()
+    try:
+        page.goto(link)
+        assert page.locator(".read-aloud").count() == 0
+        _answer_every_page(page, choice=1)
+        assert page.get_by_role("heading", name="Bedankt!").is_visible()
+    finally:
+        context.close()
