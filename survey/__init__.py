@@ -84,12 +84,13 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from survey.auth.routes import bp as auth_bp
+    from survey.campaigns.routes import bp as campaigns_bp
     from survey.health.routes import bp as health_bp
     from survey.respond.routes import bp as respond_bp
     from survey.staff.routes import bp as staff_bp
     from survey.trajectories.routes import bp as trajectories_bp
 
-    for blueprint in (auth_bp, health_bp, respond_bp, staff_bp, trajectories_bp):
+    for blueprint in (auth_bp, campaigns_bp, health_bp, respond_bp, staff_bp, trajectories_bp):
         app.register_blueprint(blueprint)
 
 

@@ -248,7 +248,7 @@ def test_closing_a_campaign_deletes_drafts_and_publishes_what_waits(client, db, 
     _answer_page(client, saved.path, action="next")
     waiting = _link(trajectory, "teacher", "tevredenheid-leraren")
     page = client.get(waiting.path).get_data(as_text=True)
-    data = {name: "4" for name in _radio_names(page)} | {"csrf_token": _csrf(page), "page": "0"}
+    data = dict.fromkeys(_radio_names(page), "4") | {"csrf_token": _csrf(page), "page": "0"}
     client.post(waiting.path, data=data)
     assert db.session.scalar(select(func.count()).select_from(ResponseDraft)) == 1
     assert db.session.scalar(select(func.count()).select_from(ResponseInbox)) == 1

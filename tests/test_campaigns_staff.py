@@ -1,0 +1,104 @@
+"""Coordinators open school and centre campaigns and hand out links or letters."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from survey.models import Campaign, CampaignScope, Invitation, Role
+from tests.conftest import csrf_token, login
+
+TODAY = date(2026, 3, 10)
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    monkeypatch.setattr("survey.clock.today", lambda: TODAY)
+
+
+@pytest.fixture
+def centre_setup(make):
+    centre = make.centre(name="LSC Campagne")
+    school = make.school(centre, name="VBS Het Anker")
+    return {
+        "centre": centre,
+        "school": school,
+        "coordinator": make.user(centre, Role.COORDINATOR),
+        "coach": make.user(centre, Role.COACH),
+        "stranger": make.user(make.centre(), Role.COORDINATOR),
+    }
+
+
+def _create(client, school_id="", closes="2026-06-30"):
+    token = csrf_token(client, "/campaigns/")
+    return client.post(
+        "/campaigns/",
+        data={
+            "csrf_token": token,
+            "questionnaire": "tevredenheid-ouders",
+            "audience": "parent",
+            "school": str(school_id),
+            "opens_on": "2026-03-10",
+            "closes_on": closes,
+        },
+    )
+
+
+def test_coordinator_opens_a_school_campaign_and_gets_links_and_letters(client, db, centre_setup):
+    login(client, centre_setup["coordinator"].email)
+    response = _create(client, centre_setup["school"].id)
+    assert response.status_code == 302
+    campaign = db.session.scalar(select(Campaign))
+    assert campaign.scope is CampaignScope.SCHOOL
+    assert campaign.school_id == centre_setup["school"].id
+    detail = f"/campaigns/{campaign.id}"
+    token = csrf_token(client, detail)
+    page = client.post(
+        detail, data={"csrf_token": token, "count": "3", "language": "nl", "output": "links"}
+    ).get_data(as_text=True)
+    links = re.findall(r"<code>(http[^<]+/r/[^<]+)</code>", page)
+    assert len(links) == 3
+    assert client.get(links[0].split("5000", 1)[1]).status_code == 200
+    letters = client.post(
+        detail, data={"csrf_token": token, "count": "2", "language": "ar", "output": "letters"}
+    )
+    assert letters.mimetype == "application/pdf"
+    assert letters.data.startswith(b"%PDF")
+    assert db.session.query(Invitation).count() == 5
+
+
+def test_bad_dates_are_explained_and_kept(client, db, centre_setup):
+    login(client, centre_setup["coordinator"].email)
+    response = _create(client, closes="2026-01-01")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "De einddatum ligt voor de begindatum." in page
+    assert 'value="2026-01-01"' in page
+    assert db.session.scalar(select(Campaign)) is None
+
+
+def test_closing_from_the_page(client, db, centre_setup):
+    login(client, centre_setup["coordinator"].email)
+    _create(client)
+    campaign = db.session.scalar(select(Campaign))
+    token = csrf_token(client, f"/campaigns/{campaign.id}")
+    client.post(f"/campaigns/{campaign.id}/close", data={"csrf_token": token})
+    db.session.refresh(campaign)
+    assert campaign.closed_on == TODAY
+    assert "Afgesloten op" in client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
+
+
+def test_coaches_and_other_centres_cannot_reach_campaigns(app, client, db, centre_setup):
+    login(client, centre_setup["coordinator"].email)
+    _create(client)
+    campaign = db.session.scalar(select(Campaign))
+    coach = app.test_client()
+    login(coach, centre_setup["coach"].email)
+    assert coach.get("/campaigns/").status_code == 403
+    stranger = app.test_client()
+    login(stranger, centre_setup["stranger"].email)
+    assert stranger.get(f"/campaigns/{campaign.id}").status_code == 404
+    assert stranger.post(f"/campaigns/{campaign.id}/close").status_code in (400, 404)
