@@ -143,3 +143,37 @@ def test_the_form_works_without_javascript(browser, invite, live_server):
         assert page.get_by_role("heading", name="Bedankt!").is_visible()
     finally:
         context.close()
+
+
+FAKE_SPEECH = """
+window.__spoken = [];
+const voices = [{lang: "nl-BE", name: "Test"}];
+Object.defineProperty(window, "speechSynthesis", {value: {
+  getVoices: () => voices, cancel: () => {}, addEventListener: () => {},
+  speak: (utterance) => window.__spoken.push([utterance.lang, utterance.text]),
+}});
+window.SpeechSynthesisUtterance = function (text) { this.text = text; };
+"""
+
+
+def test_read_aloud_speaks_the_statement_in_the_forms_language(browser, invite, live_server):
+    link = invite(
+        "--trajectory", "DEMO-0006", "--role", "pupil", "--questionnaire", "tevredenheid-leerlingen"
+    )
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="nl-BE", base_url=live_server
+    )
+    context.add_init_script(FAKE_SPEECH)
+    page = context.new_page()
+    try:
+        page.goto(link)
+        button = page.get_by_role("button", name="Voorlezen")
+        assert button.is_visible()
+        button.click()
+        spoken = page.evaluate("window.__spoken")
+        statement = page.locator("fieldset.question .statement").inner_text()
+        assert spoken[0][0] == "nl"
+        assert spoken[0][1].startswith(statement)
+        assert "Een beetje" in spoken[0][1]  # the choices are read too
+    finally:
+        context.close()
