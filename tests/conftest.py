@@ -12,6 +12,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -184,6 +185,16 @@ def login(client: FlaskClient, email: str, password: str = TEST_PASSWORD, follow
         data={"email": email, "password": password, "csrf_token": token},
         follow_redirects=follow,
     )
+
+
+TODAY = date(2026, 3, 10)
+
+
+@pytest.fixture
+def today(monkeypatch: pytest.MonkeyPatch) -> date:
+    """Freeze the Belgian calendar day the app sees (campaign dates depend on it)."""
+    monkeypatch.setattr("survey.clock.today", lambda: TODAY)
+    return TODAY
 
 
 @pytest.fixture

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 from sqlalchemy import select
 
 from survey.models import Campaign, CampaignScope, Invitation, Role
-from tests.conftest import csrf_token, login
+from tests.conftest import TODAY, csrf_token, login
 
-TODAY = date(2026, 3, 10)
-
-
-@pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    monkeypatch.setattr("survey.clock.today", lambda: TODAY)
+pytestmark = pytest.mark.usefixtures("today")
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import socket
-from datetime import date
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -13,8 +12,9 @@ from sqlalchemy import select
 from survey.campaigns.delivery import letters_pdf, render_letters
 from survey.campaigns.services import campaign_for_trajectory, issue_invitations
 from survey.models import Audience, Campaign, Invitation
+from tests.conftest import TODAY
 
-TODAY = date(2026, 3, 10)
+pytestmark = pytest.mark.usefixtures("today")
 
 
 class Inbox:
@@ -39,11 +39,6 @@ def smtp(app):
     yield inbox
     app.config.update(old)
     controller.stop()
-
-
-@pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    monkeypatch.setattr("survey.clock.today", lambda: TODAY)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -18,13 +18,9 @@ from survey.models import (
     ResponseDraft,
     ResponseInbox,
 )
+from tests.conftest import TODAY
 
-TODAY = date(2026, 3, 10)
-
-
-@pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    monkeypatch.setattr("survey.clock.today", lambda: TODAY)
+pytestmark = pytest.mark.usefixtures("today")
 
 
 @pytest.fixture
