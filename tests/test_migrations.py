@@ -29,6 +29,11 @@ DOMAIN_TABLES = {
     "invitation",
     "response_draft",
     "response_inbox",
+    "goal",
+    "evaluation",
+    "goal_result",
+    "audit_entry",
+    "password_token",
 }
 
 

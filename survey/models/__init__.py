@@ -22,6 +22,16 @@ from survey.models.enums import (
     Role,
     TrajectoryStatus,
 )
+from survey.models.evaluation import (
+    Answer,
+    AuditEntry,
+    Decision,
+    Evaluation,
+    Goal,
+    GoalProgress,
+    GoalResult,
+    PasswordToken,
+)
 from survey.models.questionnaire import QuestionnaireVersion
 from survey.models.response import (
     DONT_KNOW,
@@ -41,6 +51,14 @@ from survey.models.trajectory import (
 )
 
 __all__ = [
+    "Answer",
+    "AuditEntry",
+    "Decision",
+    "Evaluation",
+    "Goal",
+    "GoalProgress",
+    "GoalResult",
+    "PasswordToken",
     "DONT_KNOW",
     "AnonymousAnswer",
     "AnonymousComment",
