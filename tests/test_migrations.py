@@ -92,7 +92,7 @@ def test_no_pupil_names_or_birth_dates_anywhere(app, db):
     for table in inspector.get_table_names():
         for column in inspector.get_columns(table):
             name = column["name"].lower()
-            for forbidden in ("birth", "pupil", "first_name"):
+            for forbidden in ("birth", "first_name", "last_name", "surname", "pupil_name"):
                 assert forbidden not in name, f"{table}.{column['name']}"
     trajectory_columns = {c["name"] for c in inspector.get_columns("trajectory")}
     assert "name" not in trajectory_columns
