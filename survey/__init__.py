@@ -83,21 +83,38 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from survey.accounts.routes import bp as accounts_bp
+    from survey.audit.routes import bp as audit_bp
     from survey.auth.routes import bp as auth_bp
     from survey.campaigns.routes import bp as campaigns_bp
     from survey.health.routes import bp as health_bp
+    from survey.imports.routes import bp as imports_bp
     from survey.respond.routes import bp as respond_bp
     from survey.staff.routes import bp as staff_bp
+    from survey.trajectories.manage import bp as manage_bp
     from survey.trajectories.routes import bp as trajectories_bp
 
-    for blueprint in (auth_bp, campaigns_bp, health_bp, respond_bp, staff_bp, trajectories_bp):
+    for blueprint in (
+        accounts_bp,
+        audit_bp,
+        auth_bp,
+        campaigns_bp,
+        health_bp,
+        imports_bp,
+        manage_bp,
+        respond_bp,
+        staff_bp,
+        trajectories_bp,
+    ):
         app.register_blueprint(blueprint)
 
 
 def _register_commands(app: Flask) -> None:
+    from survey.accounts.commands import COMMANDS as account_commands
     from survey.auth.commands import create_centre, create_school, create_user
     from survey.campaigns.commands import campaigns_group, invite, publish_responses
     from survey.demo.commands import demo
+    from survey.imports.commands import COMMANDS as import_commands
     from survey.questionnaire_versions.commands import init_db, questionnaires_group
 
     for command in (
@@ -110,5 +127,7 @@ def _register_commands(app: Flask) -> None:
         publish_responses,
         campaigns_group,
         questionnaires_group,
+        *account_commands,
+        *import_commands,
     ):
         app.cli.add_command(command)

@@ -1,0 +1,1 @@
+"""Account administration: one-time password links, throttled login, user management."""

@@ -1,0 +1,5 @@
+"""Account commands (filled in by the accounts feature)."""
+
+from __future__ import annotations
+
+COMMANDS: list = []

@@ -1,0 +1,1 @@
+"""The audit log of staff views of trajectory-level feedback."""

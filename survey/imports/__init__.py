@@ -1,0 +1,1 @@
+"""Importing trajectories from a registration system's CSV or XLSX export."""
