@@ -59,6 +59,9 @@ def _init_extensions(app: Flask) -> None:
 
     babel.init_app(app, locale_selector=babel_locale)
     login_manager.init_app(app)
+    from survey.accounts import init_accounts
+
+    init_accounts(app)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -87,6 +90,8 @@ def _register_blueprints(app: Flask) -> None:
     from survey.audit.routes import bp as audit_bp
     from survey.auth.routes import bp as auth_bp
     from survey.campaigns.routes import bp as campaigns_bp
+    from survey.evaluation.routes import bp as evaluation_bp
+    from survey.feedback.routes import bp as feedback_bp
     from survey.health.routes import bp as health_bp
     from survey.imports.routes import bp as imports_bp
     from survey.respond.routes import bp as respond_bp
@@ -99,6 +104,8 @@ def _register_blueprints(app: Flask) -> None:
         audit_bp,
         auth_bp,
         campaigns_bp,
+        evaluation_bp,
+        feedback_bp,
         health_bp,
         imports_bp,
         manage_bp,

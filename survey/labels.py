@@ -17,6 +17,7 @@ from survey.models.enums import (
     Role,
     TrajectoryStatus,
 )
+from survey.models.evaluation import Answer, Decision, GoalProgress
 
 _ALL_LABELS: list[tuple[enum.Enum, object]] = [
     (Role.ADMIN, _l("Administrator")),
@@ -64,6 +65,17 @@ _ALL_LABELS: list[tuple[enum.Enum, object]] = [
     (Audience.TEACHER, _l("Teacher")),
     (Audience.SCHOOL, _l("School team")),
     (Audience.COACH, _l("Coach")),
+    (Decision.CONTINUE, _l("Continue the support")),
+    (Decision.REDUCE, _l("Reduce frequency or intensity")),
+    (Decision.INTENSIFY, _l("Intensify the support")),
+    (Decision.ON_HOLD, _l("Put on hold")),
+    (Decision.CLOSE, _l("Close the trajectory")),
+    (Answer.YES, _l("Yes")),
+    (Answer.PARTLY, _l("Partly")),
+    (Answer.NO, _l("No")),
+    (GoalProgress.REACHED, _l("Reached")),
+    (GoalProgress.PARTLY, _l("Partly reached")),
+    (GoalProgress.NOT_YET, _l("Not yet")),
 ]
 
 
@@ -72,6 +84,23 @@ _ALL_LABELS: list[tuple[enum.Enum, object]] = [
 LABELS: dict[tuple[type, str], object] = {
     (type(member), member.value): text for member, text in _ALL_LABELS
 }
+
+
+THEME_LABELS: dict[str, object] = {
+    "opdracht": _l("Purpose of the support"),
+    "rollen": _l("Roles and tasks"),
+    "doelgerichtheid": _l("Clear goals"),
+    "leersteundomeinen": _l("Domains of support"),
+    "vorm": _l("Form, duration and intensity"),
+    "communicatie": _l("Communication and coordination"),
+    "resultaat": _l("Focus on results"),
+    "participatie": _l("Participation and growth"),
+    "empowerment": _l("Empowering the context"),
+}
+
+
+def theme_label(theme: str) -> str:
+    return str(THEME_LABELS.get(theme, theme))
 
 
 def label(value: enum.Enum | None) -> str:

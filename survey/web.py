@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import date
 
 from flask import Flask, Response, render_template, request
 from flask_babel import format_date, format_decimal, format_percent, get_locale
@@ -11,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from survey.extensions import db, login_manager
-from survey.labels import label
+from survey.labels import label, theme_label
 
 # No page loads anything from a third party: each such request would hand a respondent's
 # address to someone else. Inline scripts and styles are refused as well.
@@ -61,8 +62,11 @@ def register_web_helpers(app: Flask) -> None:
             return None
         return db.session.get(StaffUser, int(user_id))
 
+    app.jinja_env.filters["fromisodate"] = date.fromisoformat
+    app.jinja_env.filters["theme_label"] = theme_label
     app.jinja_env.globals.update(
         label=label,
+        theme_label=theme_label,
         format_decimal=format_decimal,
         format_percent=format_percent,
         format_date=format_date,

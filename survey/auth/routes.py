@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from survey.accounts.limits import throttle_login
 from survey.auth.access import is_safe_next
 from survey.auth.forms import LoginForm
 from survey.auth.services import authenticate
@@ -13,6 +14,7 @@ bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@throttle_login
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("staff.home"))

@@ -26,12 +26,22 @@ from survey.models import (
     AnonymousAnswer,
     AnonymousComment,
     AnonymousResponse,
+    Answer,
     Audience,
+    Campaign,
+    CampaignScope,
+    CampaignStatus,
     Centre,
     CloseReason,
+    Decision,
     DisabilityType,
+    Evaluation,
     Focus,
+    Goal,
+    GoalProgress,
+    GoalResult,
     HoldReason,
+    Invitation,
     Level,
     MatrixAnswer,
     MatrixComment,
@@ -144,6 +154,32 @@ TEACHER_COMMENTS = (
     "Het overleg viel vaak tijdens mijn lesuren, dat was lastig.",
     "Ik voel me sterker in het omgaan met deze leerling.",
 )
+GOALS = {
+    Focus.PUPIL: (
+        (
+            "De leerling vraagt zelf hulp als hij de opdracht niet begrijpt.",
+            "Hij gebruikt het hulpkaartje minstens één keer per les, zonder herinnering.",
+        ),
+        (
+            "De leerling werkt tien minuten zelfstandig aan een opdracht.",
+            "In drie opeenvolgende weken lukt dit in de meeste lessen wiskunde.",
+        ),
+        (
+            "De leerling neemt deel aan het kringgesprek.",
+            "Ze vertelt iets in minstens twee kringen per week.",
+        ),
+    ),
+    Focus.TEACHER: (
+        (
+            "De leerkracht differentieert de instructie met een verlengde instructie.",
+            "De leerkracht plant de verlengde instructie zelf in elke les rekenen.",
+        ),
+        (
+            "De leerkracht gebruikt visualisaties om de dag te structureren.",
+            "Het dagschema hangt elke dag klaar en wordt bij de start overlopen.",
+        ),
+    ),
+}
 MATRIX_COMMENTS = (
     "De visualisaties in de klas helpen echt.",
     "We moeten de doelen concreter maken voor de volgende periode.",
@@ -533,6 +569,8 @@ def _build_matrix(
     responses: list[dict] = []
     answers: list[dict] = []
     comments: list[dict] = []
+    campaign_invitations: list[dict] = []
+    evaluations: list[tuple[Trajectory, date, date]] = []
     item_effects = _item_effects(rng, questionnaire)
     coach1 = f"coach1@{DEMO_DOMAIN}"
     for trajectory in trajectories:
@@ -554,6 +592,7 @@ def _build_matrix(
         for _round in range(3):
             if round_day >= closed:
                 break
+            campaign = _matrix_round(rng, centre, trajectory, version_id, round_day, roles)
             for role in roles:
                 take_part = {
                     Audience.COACH: 1.0,
@@ -562,7 +601,20 @@ def _build_matrix(
                     Audience.SCHOOL: 0.5,
                     Audience.PUPIL: 0.55,
                 }[role]
-                if rng.random() >= take_part:
+                answered = rng.random() < take_part and round_day < REFERENCE_DAY - timedelta(2)
+                campaign_invitations.append(
+                    {
+                        "campaign_id": campaign.id,
+                        "token_hash": f"{rng.getrandbits(256):064x}",
+                        "audience": role,
+                        "language": "nl",
+                        "used": answered,
+                        "email_sent": False,
+                        "reminder_sent": False,
+                        "created_on": round_day,
+                    }
+                )
+                if not answered:
                     continue
                 response_id = _uuid(rng)
                 responses.append(
@@ -572,7 +624,11 @@ def _build_matrix(
                         "centre_id": centre.id,
                         "trajectory_id": trajectory.id,
                         "role": role,
-                        "submitted_on": round_day + timedelta(days=rng.randint(0, 10)),
+                        "campaign_id": campaign.id,
+                        "submitted_on": min(
+                            round_day + timedelta(days=rng.randint(0, 10)),
+                            REFERENCE_DAY - timedelta(days=1),
+                        ),
                     }
                 )
                 values = _answers_for(
@@ -597,10 +653,88 @@ def _build_matrix(
                         }
                     )
             trajectory_mood += 0.15  # adjustments after an evaluation tend to help a little
-            round_day += timedelta(days=rng.randint(120, 180))
+            next_round = round_day + timedelta(days=rng.randint(120, 180))
+            evaluation_day = round_day + timedelta(days=21)
+            if evaluation_day < min(closed, REFERENCE_DAY):
+                evaluations.append((trajectory, evaluation_day, next_round + timedelta(days=21)))
+            round_day = next_round
+    _build_goals_and_evaluations(rng, evaluations)
+    _insert(Invitation, campaign_invitations)
     _insert(MatrixResponse, responses)
     _insert(MatrixAnswer, answers)
     _insert(MatrixComment, comments)
+
+
+def _build_goals_and_evaluations(
+    rng: random.Random, evaluations: list[tuple[Trajectory, date, date]]
+) -> None:
+    """Goals from the start, and an evaluation three weeks after each feedbackmatrix round.
+
+    The demo's evaluations continue the support (its status history is generated apart);
+    they carry no feedback snapshot, which only a real evaluation freezes.
+    """
+    goals: dict[int, list[Goal]] = {}
+    for trajectory, held_on, next_on in evaluations:
+        if trajectory.id not in goals:
+            bank = GOALS[trajectory.focus]
+            chosen = rng.sample(bank, k=min(len(bank), rng.randint(1, 2)))
+            goals[trajectory.id] = [
+                Goal(
+                    trajectory=trajectory,
+                    target=trajectory.focus,
+                    description=description,
+                    success_criterion=criterion,
+                    created_on=trajectory.start_date + timedelta(days=14),
+                )
+                for description, criterion in chosen
+            ]
+            db.session.add_all(goals[trajectory.id])
+        evaluation = Evaluation(
+            trajectory=trajectory,
+            held_on=held_on,
+            participants=["coach", "teacher", "parent"],
+            pupil_participates=rng.choice(list(Answer)),
+            teacher_has_questions=rng.choice(list(Answer)),
+            can_reduce=rng.choice([Answer.NO, Answer.PARTLY]),
+            must_intensify=Answer.NO,
+            decision=Decision.CONTINUE,
+            adjustments="Afspraken bijgestuurd op het evaluatieoverleg.",
+            next_evaluation_on=next_on,
+            feedback_snapshot={},
+        )
+        for goal in goals[trajectory.id]:
+            evaluation.goal_results.append(
+                GoalResult(goal=goal, progress=rng.choice(list(GoalProgress)))
+            )
+        db.session.add(evaluation)
+    db.session.flush()
+
+
+def _matrix_round(
+    rng: random.Random,
+    centre: Centre,
+    trajectory: Trajectory,
+    version_id: int,
+    opens_on: date,
+    roles: list[Audience],
+) -> Campaign:
+    """A feedbackmatrix round of four weeks; closed when it ended before the demo's today."""
+    closes_on = opens_on + timedelta(days=28)
+    ended = closes_on < REFERENCE_DAY
+    campaign = Campaign(
+        centre=centre,
+        questionnaire_version_id=version_id,
+        scope=CampaignScope.TRAJECTORY,
+        trajectory=trajectory,
+        audiences=[role.value for role in roles],
+        opens_on=opens_on,
+        closes_on=closes_on,
+        status=CampaignStatus.CLOSED if ended else CampaignStatus.OPEN,
+        closed_on=closes_on if ended else None,
+    )
+    db.session.add(campaign)
+    db.session.flush()
+    return campaign
 
 
 def _insert(model: type, rows: list[dict]) -> None:

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from survey.extensions import db
-from survey.models import Audience, Role, Trajectory, TrajectoryStatus
+from survey import clock
+from survey.feedback.services import PERSPECTIVES
+from survey.models import Audience, Role, TrajectoryStatus
 from survey.staff.services import centre_overview
-from survey.trajectories.services import STATUS_ORDER, visible_trajectories
+from survey.workspace.services import workspace_rows
 
 bp = Blueprint("staff", __name__)
 
@@ -28,12 +28,9 @@ def home() -> str:
         "audiences": [audience for audience in Audience if audience is not Audience.COACH],
     }
     if user.role is Role.COACH:
-        statement = (
-            visible_trajectories(user)
-            .options(selectinload(Trajectory.school))
-            .order_by(STATUS_ORDER, Trajectory.code)
-        )
-        context["trajectories"] = db.session.scalars(statement).all()
+        context["rows"] = workspace_rows(user, clock.today())
+        context["perspectives"] = PERSPECTIVES
+        return render_template("workspace/index.html", **context)
     elif user.role is Role.SCHOOL:
         context["overview"] = centre_overview(user.centre, school=user.school)
     else:

@@ -5,7 +5,9 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from survey.auth.access import roles_required
+from survey.evaluation.services import goals_of, next_evaluation_on, timeline
 from survey.extensions import db
+from survey.labels import theme_label
 from survey.models import Role, Trajectory
 from survey.trajectories.services import find_visible_trajectory, visible_trajectories
 
@@ -32,4 +34,11 @@ def detail(code: str) -> str:
     trajectory = find_visible_trajectory(current_user, code)
     if trajectory is None:
         abort(404)
-    return render_template("trajectories/detail.html", trajectory=trajectory)
+    return render_template(
+        "trajectories/detail.html",
+        trajectory=trajectory,
+        goals=goals_of(trajectory),
+        events=timeline(trajectory),
+        next_evaluation=next_evaluation_on(trajectory),
+        theme_label=theme_label,
+    )

@@ -57,3 +57,48 @@ def test_coach_gets_404_on_a_colleagues_trajectory(phone):
     response = phone.goto(f"/trajectories/{foreign}")
     assert response.status == 404
     assert phone.get_by_role("heading", name="Pagina niet gevonden").is_visible()
+
+
+def test_coach_cycle_matrix_evaluation_on_hold_and_record(phone, browser, live_server, screenshots):
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900},
+        locale="nl-BE",
+        base_url=live_server,
+        accept_downloads=True,
+    )
+    page = context.new_page()
+    try:
+        _log_in(page, "coach1@demo.klankbord.be")
+        page.wait_for_url(re.compile(r"/home$"))
+        assert page.get_by_role("heading", name="Mijn trajecten").is_visible()
+        page.screenshot(path=str(screenshots / "coach-workspace.png"))
+        # An active trajectory whose latest round has answers from several perspectives.
+        row = (
+            page.locator("table.workspace tbody tr", has=page.locator(".status-active"))
+            .filter(has=page.locator("td.state-answered"))
+            .first
+        )
+        code = row.locator("td.code a").inner_text()
+        row.get_by_role("link", name="Matrix").click()
+        assert page.get_by_role("heading", name=f"Feedbackmatrix van {code}").is_visible()
+        assert page.locator("img.chart").get_attribute("alt")
+        page.screenshot(path=str(screenshots / "coach-matrix.png"), full_page=True)
+
+        page.goto(f"/trajectories/{code}/evaluations/new")
+        for goal in page.locator(".goal").all():
+            goal.locator("input[type=radio]").nth(1).check()
+        page.get_by_label("Ouder").first.check()
+        page.get_by_label("On hold zetten").check()
+        page.get_by_label("Reden van on hold").select_option("no_pupil_support_needed")
+        page.get_by_label("Bijsturing").fill("Leersteun pauzeert; school volgt op met het plan.")
+        page.get_by_role("button", name="Registreer de evaluatie").click()
+        assert page.get_by_role("heading", name="Evaluatieverslag").is_visible()
+        assert page.get_by_text("Geen nood meer aan leerlingondersteuning").is_visible()
+        page.screenshot(path=str(screenshots / "coach-record.png"), full_page=True)
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Download als PDF").click()
+        assert download.value.suggested_filename.startswith(f"evaluatie-{code}")
+        page.goto(f"/trajectories/{code}")
+        assert page.locator(".status-on_hold").first.is_visible()
+    finally:
+        context.close()

@@ -1,0 +1,1 @@
+"""The action-plan cycle: goals, evaluation moments with a frozen feedback snapshot, records."""

@@ -1,0 +1,1 @@
+"""The feedbackmatrix of one trajectory: themes x perspectives, rounds, divergences."""

@@ -1,0 +1,1 @@
+"""The coach's workspace: their trajectories with feedback status, plans and signals."""
