@@ -48,6 +48,18 @@ class RedactTokens(logging.Filter):
         return True
 
 
+def pdf_download(data: bytes, filename: str) -> Response:
+    """A PDF sent as a download. Never cached: letters hold single-use links."""
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 def register_web_helpers(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")

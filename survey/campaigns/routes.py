@@ -31,6 +31,7 @@ from survey.models import (
     Role,
     School,
 )
+from survey.web import pdf_download
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 STAFF = (Role.COORDINATOR, Role.ADMIN)
@@ -140,14 +141,7 @@ def detail(campaign_id: int) -> str | Response:
             if form.output.data == "letters":
                 pdf = letters_pdf(campaign, issued, form.language.data)
                 db.session.commit()
-                return Response(
-                    pdf,
-                    mimetype="application/pdf",
-                    headers={
-                        "Content-Disposition": f'attachment; filename="brieven-{campaign.id}.pdf"',
-                        "Cache-Control": "no-store",
-                    },
-                )
+                return pdf_download(pdf, f"brieven-{campaign.id}.pdf")
             db.session.commit()
             links = [item.url() for item in issued]
     invited, answered = _usage(campaign)

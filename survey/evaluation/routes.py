@@ -21,7 +21,7 @@ from survey.evaluation.forms import (
 )
 from survey.evaluation.services import DecisionInput, goals_of, record_evaluation
 from survey.extensions import db
-from survey.feedback.routes import STAFF, _trajectory_or_404
+from survey.feedback.routes import STAFF, trajectory_or_404
 from survey.feedback.services import PERSPECTIVES
 from survey.labels import theme_label
 from survey.models import (
@@ -34,6 +34,7 @@ from survey.models import (
     HoldReason,
     InvalidTransitionError,
 )
+from survey.web import pdf_download
 
 bp = Blueprint("evaluation", __name__, url_prefix="/trajectories")
 
@@ -41,7 +42,7 @@ bp = Blueprint("evaluation", __name__, url_prefix="/trajectories")
 @bp.route("/<code>/goals/new", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def new_goal(code: str) -> str | Response:
-    trajectory = _trajectory_or_404(code)
+    trajectory = trajectory_or_404(code)
     form = GoalForm()
     if request.method == "GET":
         form.target.data = trajectory.focus.value
@@ -65,7 +66,7 @@ def new_goal(code: str) -> str | Response:
 @bp.route("/<code>/evaluations/new", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def new_evaluation(code: str) -> str | Response:
-    trajectory = _trajectory_or_404(code)
+    trajectory = trajectory_or_404(code)
     goals = goals_of(trajectory)
     form = build_evaluation_form(goals)
     if request.method == "GET":
@@ -118,7 +119,7 @@ def new_evaluation(code: str) -> str | Response:
 
 
 def _evaluation_or_404(code: str, evaluation_id: int):
-    trajectory = _trajectory_or_404(code)
+    trajectory = trajectory_or_404(code)
     evaluation = db.session.get(Evaluation, evaluation_id)
     if evaluation is None or evaluation.trajectory_id != trajectory.id:
         abort(404)
@@ -159,11 +160,4 @@ def record_pdf(code: str, evaluation_id: int) -> Response:
     record_view(current_user, trajectory, "print_evaluation", f"evaluation {evaluation.id}")
     db.session.commit()
     name = f"evaluatie-{trajectory.code}-{evaluation.held_on.isoformat()}.pdf"
-    return Response(
-        pdf,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return pdf_download(pdf, name)

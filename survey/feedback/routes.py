@@ -22,12 +22,13 @@ from survey.feedback.services import PERSPECTIVES, change, matrix_rounds
 from survey.labels import label, theme_label
 from survey.models import Audience, Level, Role, Trajectory
 from survey.trajectories.services import find_visible_trajectory
+from survey.web import pdf_download
 
 bp = Blueprint("feedback", __name__, url_prefix="/trajectories")
 STAFF = (Role.COACH, Role.COORDINATOR, Role.ADMIN)
 
 
-def _trajectory_or_404(code: str) -> Trajectory:
+def trajectory_or_404(code: str) -> Trajectory:
     trajectory = find_visible_trajectory(current_user, code)
     if trajectory is None:
         abort(404)
@@ -59,7 +60,7 @@ def _heatmap(current) -> tuple[str, str]:
 @bp.route("/<code>/matrix")
 @roles_required(*STAFF)
 def matrix(code: str) -> str:
-    trajectory = _trajectory_or_404(code)
+    trajectory = trajectory_or_404(code)
     rounds = matrix_rounds(trajectory)
     answered = [r for r in rounds if r.respondents]
     try:
@@ -99,7 +100,7 @@ def _default_roles(trajectory: Trajectory) -> list[str]:
 @bp.route("/<code>/ask-feedback", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def ask_feedback(code: str) -> str | Response:
-    trajectory = _trajectory_or_404(code)
+    trajectory = trajectory_or_404(code)
     form = FeedbackRequestForm()
     if request.method == "GET":
         form.roles.data = _default_roles(trajectory)
@@ -123,14 +124,7 @@ def ask_feedback(code: str) -> str | Response:
             if form.letters.data:
                 pdf = letters_pdf(campaign, issued_all, form.language.data)
                 db.session.commit()
-                return Response(
-                    pdf,
-                    mimetype="application/pdf",
-                    headers={
-                        "Content-Disposition": f'attachment; filename="feedback-{code}.pdf"',
-                        "Cache-Control": "no-store",
-                    },
-                )
+                return pdf_download(pdf, f"feedback-{code}.pdf")
             db.session.commit()
     return render_template(
         "feedback/ask.html", trajectory=trajectory, form=form, links=links, error=error
