@@ -7,15 +7,19 @@ PostgreSQL half is skipped, except under ``CI=true``, where a skip would hide a 
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import re
 import secrets
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask
@@ -185,6 +189,38 @@ def login(client: FlaskClient, email: str, password: str = TEST_PASSWORD, follow
         data={"email": email, "password": password, "csrf_token": token},
         follow_redirects=follow,
     )
+
+
+class Inbox:
+    """What the local SMTP server received, as parsed e-mail messages."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
+        return "250 OK"
+
+    def body(self, index: int = -1) -> str:
+        return self.messages[index].get_body().get_content()
+
+
+@pytest.fixture
+def smtp(app: Flask) -> Iterator[Inbox]:
+    """A real SMTP server (aiosmtpd) on a free loopback port, with the app pointed at it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    old = {key: app.config[key] for key in ("SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS")}
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False)
+    yield inbox
+    app.config.update(old)
+    controller.stop()
 
 
 TODAY = date(2026, 3, 10)

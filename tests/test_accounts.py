@@ -2,58 +2,27 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import hashlib
 import re
 import socket
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from survey.accounts.services import LinkKind, hash_token, issue_password_token
 from survey.models import PasswordToken, Role, StaffUser
 from survey.models.base import utcnow
-from tests.conftest import csrf_token, login
+from tests.conftest import Inbox, csrf_token, login
 
 NEW_PASSWORD = "een-lange-nieuwe-zin"
 _LINK = re.compile(r"http://[^/\s]+/password/([A-Za-z0-9_-]+)")
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-        )
-        return "250 OK"
-
-    def body(self, index: int = -1) -> str:
-        return self.messages[index].get_body().get_content()
-
-    def token(self, index: int = -1) -> str:
-        match = _LINK.search(self.body(index))
-        assert match, self.body(index)
-        return match.group(1)
-
-
-@pytest.fixture
-def smtp(app):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    old = {key: app.config[key] for key in ("SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS")}
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False)
-    yield inbox
-    app.config.update(old)
-    controller.stop()
+def link_token(inbox: Inbox, index: int = -1) -> str:
+    match = _LINK.search(inbox.body(index))
+    assert match, inbox.body(index)
+    return match.group(1)
 
 
 @pytest.fixture
@@ -104,7 +73,7 @@ def test_forgot_mail_link_set_then_login(client, make, smtp, db):
     assert "LSC Kempen" in body
 
     # Only the token's SHA-256 is stored, valid for one hour.
-    token = smtp.token()
+    token = link_token(smtp)
     record = db.session.scalar(select(PasswordToken).where(PasswordToken.user_id == user.id))
     assert record.token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert token not in record.token_hash
@@ -127,7 +96,7 @@ def test_forgot_mail_link_set_then_login(client, make, smtp, db):
 def test_a_used_link_cannot_be_used_again(client, make, smtp, db):
     user = make.user(make.centre(), Role.COACH)
     post_form(client, "/password/forgot", {"email": user.email})
-    token = smtp.token()
+    token = link_token(smtp)
     path = f"/password/{token}"
     csrf = csrf_token(client, path)
     data = {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD, "csrf_token": csrf}
@@ -144,7 +113,7 @@ def test_a_used_link_cannot_be_used_again(client, make, smtp, db):
 def test_an_expired_link_fails(client, make, smtp, db):
     user = make.user(make.centre(), Role.COACH)
     post_form(client, "/password/forgot", {"email": user.email})
-    token = smtp.token()
+    token = link_token(smtp)
     record = db.session.scalar(select(PasswordToken).where(PasswordToken.user_id == user.id))
     record.expires_at = utcnow() - timedelta(seconds=1)
     db.session.flush()
@@ -236,7 +205,7 @@ def test_cli_sends_a_seven_day_link(runner, make, smtp, db):
     assert smtp.messages[0]["Subject"] == "Kies je wachtwoord voor Klankbord"
     assert "Er is voor jou een account aangemaakt" in smtp.body()
     record = db.session.scalar(
-        select(PasswordToken).where(PasswordToken.token_hash == hash_token(smtp.token()))
+        select(PasswordToken).where(PasswordToken.token_hash == hash_token(link_token(smtp)))
     )
     assert record.user_id == user.id
     assert timedelta(days=6, hours=23) < record.expires_at - utcnow() <= timedelta(days=7)
@@ -328,7 +297,7 @@ def test_admin_creates_a_user_who_sets_a_password(app, client, make, centre, adm
     assert "Nog geen wachtwoord" in page
 
     assert smtp.messages[0]["To"] == "nieuw@noord.be"
-    token = smtp.token()
+    token = link_token(smtp)
     record = db.session.scalar(select(PasswordToken).where(PasswordToken.user_id == created.id))
     assert record.expires_at - utcnow() > timedelta(days=6)
 
