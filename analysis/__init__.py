@@ -5,6 +5,7 @@ user-facing text (labels are identifiers; chart texts are passed in by the calle
 See :mod:`analysis.summary` for how Likert answers are coded.
 """
 
+from analysis.compare import Comparison, compare_items
 from analysis.intervals import (
     Interval,
     mean_ci,
@@ -40,11 +41,13 @@ __all__ = [
     "PROFILES",
     "STRENGTH_MIN",
     "Alpha",
+    "Comparison",
     "GroupSummary",
     "Interval",
     "ItemSummary",
     "Scale",
     "adjust_pvalues",
+    "compare_items",
     "cronbach_alpha",
     "likert_to_float",
     "mean_ci",

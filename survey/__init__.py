@@ -87,6 +87,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from survey.accounts.routes import bp as accounts_bp
+    from survey.api.manage import bp as api_tokens_bp
+    from survey.api.routes import bp as api_bp
     from survey.audit.routes import bp as audit_bp
     from survey.auth.routes import bp as auth_bp
     from survey.campaigns.routes import bp as campaigns_bp
@@ -94,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from survey.feedback.routes import bp as feedback_bp
     from survey.health.routes import bp as health_bp
     from survey.imports.routes import bp as imports_bp
+    from survey.reports.routes import bp as reports_bp
     from survey.respond.routes import bp as respond_bp
     from survey.staff.routes import bp as staff_bp
     from survey.trajectories.manage import bp as manage_bp
@@ -101,6 +104,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (
         accounts_bp,
+        api_bp,
+        api_tokens_bp,
         audit_bp,
         auth_bp,
         campaigns_bp,
@@ -109,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
         health_bp,
         imports_bp,
         manage_bp,
+        reports_bp,
         respond_bp,
         staff_bp,
         trajectories_bp,
@@ -118,11 +124,13 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     from survey.accounts.commands import COMMANDS as account_commands
+    from survey.api.commands import api_tokens_group
     from survey.auth.commands import create_centre, create_school, create_user
     from survey.campaigns.commands import campaigns_group, invite, publish_responses
     from survey.demo.commands import demo
     from survey.imports.commands import COMMANDS as import_commands
     from survey.questionnaire_versions.commands import init_db, questionnaires_group
+    from survey.reports.commands import report_command
 
     for command in (
         init_db,
@@ -134,7 +142,9 @@ def _register_commands(app: Flask) -> None:
         publish_responses,
         campaigns_group,
         questionnaires_group,
+        api_tokens_group,
         *account_commands,
         *import_commands,
+        report_command,
     ):
         app.cli.add_command(command)

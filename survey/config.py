@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_ANONYMITY_THRESHOLD = 5
+# Free text says more about its writer than a tick on a scale, so it needs a bigger crowd.
+DEFAULT_COMMENT_THRESHOLD = 10
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
@@ -70,6 +72,9 @@ def settings_from_env(instance_path: Path) -> dict[str, Any]:
         "MAIL_FROM": os.environ.get("KLANKBORD_MAIL_FROM") or "Klankbord <noreply@localhost>",
         "ANONYMITY_THRESHOLD": _int_from_env(
             "KLANKBORD_ANONYMITY_THRESHOLD", DEFAULT_ANONYMITY_THRESHOLD, minimum=2
+        ),
+        "COMMENT_THRESHOLD": _int_from_env(
+            "KLANKBORD_COMMENT_THRESHOLD", DEFAULT_COMMENT_THRESHOLD, minimum=2
         ),
     }
 

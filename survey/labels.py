@@ -96,6 +96,16 @@ THEME_LABELS: dict[str, object] = {
     "resultaat": _l("Focus on results"),
     "participatie": _l("Participation and growth"),
     "empowerment": _l("Empowering the context"),
+    "algemeen": _l("Overall satisfaction"),
+    "betrokkenheid": _l("Involvement"),
+    "gehoord": _l("Being heard"),
+    "effect": _l("Effect of the support"),
+    "toegankelijkheid": _l("Accessibility"),
+    "leervraag": _l("Learning question"),
+    "professionalisering": _l("Professional growth"),
+    "inbedding": _l("Embedding in class practice"),
+    "samenwerking": _l("Cooperation"),
+    "welbevinden": _l("Well-being"),
 }
 
 
@@ -108,3 +118,17 @@ def label(value: enum.Enum | None) -> str:
     if value is None:
         return ""
     return str(LABELS[(type(value), value.value)])
+
+
+# Profile bands of a top-2 share (analysis.summary): 75 % and 50 % split them.
+PROFILE_LABELS: dict[str, object] = {
+    "strength": _l("Strength"),
+    "opportunity": _l("Room to grow"),
+    "challenge": _l("Challenge"),
+    "uncertain": _l("Uncertain"),
+    "insufficient": _l("Too few answers"),
+}
+
+
+def profile_label(profile: str | None) -> str:
+    return str(PROFILE_LABELS.get(profile or "", profile or ""))

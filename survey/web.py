@@ -10,7 +10,9 @@ from flask import Flask, Response, render_template, request
 from flask_babel import format_date, format_decimal, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
+from survey.api.problems import http_problem, is_api_request
 from survey.extensions import db, login_manager
 from survey.labels import label, theme_label
 
@@ -98,10 +100,19 @@ def register_web_helpers(app: Flask) -> None:
         return render_template("errors/403.html"), 403
 
     @app.errorhandler(404)
-    def not_found(_error: Exception) -> tuple[str, int]:
+    def not_found(error: HTTPException) -> tuple[str, int] | Response:
+        if is_api_request():
+            # No API route matched, so the API blueprint's own handlers were not asked.
+            return http_problem(error)
         if request.blueprint == "respond":
             return render_template("respond/not_found.html"), 404
         return render_template("errors/404.html"), 404
+
+    @app.errorhandler(405)
+    def method_not_allowed(error: HTTPException) -> Response:
+        if is_api_request():
+            return http_problem(error)
+        return error.get_response()
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_error: CSRFError) -> tuple[str, int]:

@@ -233,6 +233,19 @@ def today(monkeypatch: pytest.MonkeyPatch) -> date:
     return TODAY
 
 
+@pytest.fixture(autouse=True)
+def _fresh_report_cache() -> Iterator[None]:
+    """Rolled-back tests reuse SQLite ids, so a cached report could outlive its data."""
+    from survey.api import services as api_services
+    from survey.reports import services
+
+    services._cache.clear()
+    api_services._rows_cache.clear()
+    yield
+    services._cache.clear()
+    api_services._rows_cache.clear()
+
+
 @pytest.fixture
 def make(db: object):
     """Factories for the domain objects, flushed into the test's transaction."""

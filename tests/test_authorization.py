@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 
+from survey.api.services import create_token
 from survey.campaigns.services import create_campaign
 from survey.models import Audience, Decision, Evaluation, Role, TrajectoryStatus
 from tests.conftest import FreshGlobalsClient, login
@@ -26,6 +27,15 @@ PUBLIC = {
     "accounts.forgot_password",
     "accounts.forgot_password_sent",
     "accounts.set_password",
+}
+# The JSON API authenticates with bearer tokens, not sessions, so it is outside the role
+# matrix: endpoint -> (path, status without a token). tests/test_api.py covers its tokens.
+API_ROUTES = {
+    "api.openapi": ("/api/v1/openapi.json", 200),
+    "api.school_years_list": ("/api/v1/school-years", 401),
+    "api.schools": ("/api/v1/schools", 401),
+    "api.results": ("/api/v1/results", 401),
+    "api.trajectory_figures": ("/api/v1/trajectory-figures", 401),
 }
 CENTRE_STAFF = {
     "admin": 200,
@@ -81,11 +91,16 @@ EXPECTED = {
     "campaigns.index": ("/campaigns/", COORDINATION),
     "campaigns.detail": ("/campaigns/{campaign}", COORDINATION_OBJECT),
     "audit.index": ("/audit/", COORDINATION),
+    # Everyone on the staff sees the report, cut to their role (see tests/test_reports.py).
+    "reports.index": ("/reports/", CENTRE_STAFF),
+    "reports.export": ("/reports/report.csv", CENTRE_STAFF),
+    "api_tokens.index": ("/api-tokens/", COORDINATION),
     "accounts.users": ("/accounts/users", ADMIN_ONLY),
     "accounts.user": ("/accounts/users/{user}", ADMIN_ONLY),
 }
 POST_ONLY = {
     "campaigns.close": "/campaigns/{campaign}/close",
+    "api_tokens.revoke": "/api-tokens/{api_token}/revoke",
     "accounts.disable_user": "/accounts/users/{user}/disable",
     "accounts.enable_user": "/accounts/users/{user}/enable",
     "accounts.send_link": "/accounts/users/{user}/link",
@@ -94,7 +109,7 @@ POST_ONLY = {
 
 def test_every_route_is_covered(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    assert endpoints - PUBLIC - set(EXPECTED) - set(POST_ONLY) == set()
+    assert endpoints - PUBLIC - set(EXPECTED) - set(POST_ONLY) - set(API_ROUTES) == set()
 
 
 @pytest.fixture
@@ -128,12 +143,14 @@ def world(app, make, db):
         closes_on=date(2026, 12, 31),
         school=school,
     )
+    api_token, _secret = create_token(centre, "Dashboard")
     db.session.flush()
     values = {
         "code": "AUTH-1",
         "evaluation": evaluation.id,
         "campaign": campaign.id,
         "user": users["other_coach"].id,
+        "api_token": api_token.id,
     }
     return users, values
 
@@ -160,3 +177,14 @@ def test_state_changing_posts_need_login_and_a_csrf_token(app, world, endpoint):
     client = app.test_client()
     login(client, users["admin"].email)
     assert client.post(path).status_code == 400  # no CSRF token
+
+
+@pytest.mark.parametrize("endpoint", sorted(API_ROUTES))
+def test_a_staff_session_opens_no_api_route(app, world, endpoint):
+    users, _values = world
+    path, status = API_ROUTES[endpoint]
+    assert app.test_client().get(path).status_code == status
+    for actor in ("admin", "coordinator"):
+        client = app.test_client()
+        login(client, users[actor].email)
+        assert client.get(path).status_code == status, (endpoint, actor)

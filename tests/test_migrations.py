@@ -34,6 +34,7 @@ DOMAIN_TABLES = {
     "goal_result",
     "audit_entry",
     "password_token",
+    "api_token",
 }
 
 

@@ -32,7 +32,7 @@ def format_problem(problem: Problem) -> str:
     )
 
 
-def _choose_centre(code: str | None) -> Centre:
+def choose_centre(code: str | None) -> Centre:
     if code:
         centre = db.session.scalar(select(Centre).where(Centre.code == code.strip().lower()))
         if centre is None:
@@ -54,7 +54,7 @@ def _choose_centre(code: str | None) -> Centre:
 @with_appcontext
 def import_trajectories_command(file: Path, centre_code: str | None, dry_run: bool) -> None:
     """Import trajectories from a CSV or XLSX export; all rows or none."""
-    centre = _choose_centre(centre_code)
+    centre = choose_centre(centre_code)
     with file.open("rb") as handle:
         data = handle.read(MAX_BYTES + 1)
     outcome = import_trajectories(centre, file.name, data, dry_run=dry_run, on=clock.today())

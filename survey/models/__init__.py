@@ -1,5 +1,6 @@
 """The domain model. Importing this package registers every table on ``db.metadata``."""
 
+from survey.models.api_token import ApiToken
 from survey.models.campaign import (
     Campaign,
     CampaignScope,
@@ -56,6 +57,7 @@ __all__ = [
     "AnonymousComment",
     "AnonymousResponse",
     "Answer",
+    "ApiToken",
     "Audience",
     "AuditEntry",
     "Campaign",

@@ -1,0 +1,1 @@
+"""Reports for staff on survey results."""
