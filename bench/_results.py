@@ -23,10 +23,13 @@ def machine() -> str:
                 break
     except OSError:
         pass
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return (
         f"- nproc: {os.cpu_count()}\n- memory: {memory:.1f} GiB\n- CPU: {cpu}\n"
         f"- Python {platform.python_version()}, {platform.platform()}\n"
         f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC\n"
+        # Other work on a 2-core machine skews every figure: say how busy it was.
+        f"- load average (1, 5, 15 min) when written: {load}\n"
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
+from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 
 from survey.models import (
@@ -21,6 +22,11 @@ from survey.models import (
 
 TEST_PASSWORD = "correct-horse-battery"
 _counter = itertools.count(1)
+# Argon2 keeps its parameters in the hash, so a hash made with the cheapest ones also verifies
+# cheaply. The production cost (~0.1 s per hash and per login) would otherwise dominate the
+# suite: the authorization matrix alone makes and logs in hundreds of users. The app's own
+# hashing, and what tests/test_auth.py checks about it, is unchanged.
+_CHEAP_HASH = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(TEST_PASSWORD)
 
 
 class Factories:
@@ -63,7 +69,10 @@ class Factories:
             role=role,
             school=school,
         )
-        user.set_password(password)
+        if password == TEST_PASSWORD:
+            user.password_hash = _CHEAP_HASH
+        else:
+            user.set_password(password)
         return self._save(user)
 
     def trajectory(
