@@ -215,7 +215,8 @@ def _check_scale(check: _Checker, scale_id: str, raw: Any, languages: tuple) -> 
         return None
     check.unknown_keys(raw, _SCALE_KEYS, where)
     kind = raw.get("kind")
-    if kind not in SCALE_KINDS:
+    # isinstance first: a list or table as the kind is unhashable, and the lookup would raise.
+    if not isinstance(kind, str) or kind not in SCALE_KINDS:
         check.fail(where, f"kind must be one of {', '.join(SCALE_KINDS)}, got {kind!r}")
         return None
     points = raw.get("points")
@@ -329,6 +330,9 @@ def validate(data: Any, source: str, expected_id: str | None = None) -> Question
             if scale:
                 scales[scale_id] = scale
 
+    # The scale names an item may use; a broken `scales` (a string, a list) defines none,
+    # rather than making the membership test below raise.
+    defined_scales = list(raw_scales) if isinstance(raw_scales, dict) else []
     seen_ids: set[str] = set()
     items: list[Item] = []
     raw_items = data.get("items", [])
@@ -353,8 +357,8 @@ def validate(data: Any, source: str, expected_id: str | None = None) -> Question
             suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
             check.fail(where, f"unknown theme {theme!r}{suggestion}")
         scale_id = raw.get("scale")
-        if scale_id not in raw_scales:
-            check.fail(where, f"unknown scale {scale_id!r}; defined: {', '.join(raw_scales)}")
+        if scale_id not in defined_scales:
+            check.fail(where, f"unknown scale {scale_id!r}; defined: {', '.join(defined_scales)}")
         framework = check.string_list(
             raw.get("framework", []), f"{where} framework", FRAMEWORK_CODES, "codes"
         )

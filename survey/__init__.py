@@ -126,11 +126,13 @@ def _register_commands(app: Flask) -> None:
     from survey.accounts.commands import COMMANDS as account_commands
     from survey.api.commands import api_tokens_group
     from survey.auth.commands import create_centre, create_school, create_user
+    from survey.backup.commands import backup_command, restore_command
     from survey.campaigns.commands import campaigns_group, invite, publish_responses
     from survey.demo.commands import demo
     from survey.imports.commands import COMMANDS as import_commands
     from survey.questionnaire_versions.commands import init_db, questionnaires_group
     from survey.reports.commands import report_command
+    from survey.retention.commands import purge_command
 
     for command in (
         init_db,
@@ -146,5 +148,8 @@ def _register_commands(app: Flask) -> None:
         *account_commands,
         *import_commands,
         report_command,
+        purge_command,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)

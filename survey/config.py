@@ -17,6 +17,16 @@ DEFAULT_ANONYMITY_THRESHOLD = 5
 DEFAULT_COMMENT_THRESHOLD = 10
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
+# Retention (klankbord purge; README "Retention" explains each default). Anonymous answers are
+# kept per school year, the unit they are stored and reported in: cutting by days would leave
+# the oldest kept school year half empty and its figures wrong. Everything else is kept for a
+# number of days: exact and unambiguous (what is "a month" before 31 March?).
+DEFAULT_RETENTION_ANONYMOUS_SCHOOL_YEARS = 3  # the current one and the two before it
+DEFAULT_RETENTION_MATRIX_DAYS = 730  # after the trajectory closed
+DEFAULT_RETENTION_DRAFT_DAYS = 30  # since the draft was last saved
+DEFAULT_RETENTION_INVITATION_DAYS = 90  # after the campaign ended
+DEFAULT_RETENTION_AUDIT_DAYS = 730
+
 
 def _int_from_env(name: str, default: int, minimum: int) -> int:
     raw = os.environ.get(name)
@@ -75,6 +85,28 @@ def settings_from_env(instance_path: Path) -> dict[str, Any]:
         ),
         "COMMENT_THRESHOLD": _int_from_env(
             "KLANKBORD_COMMENT_THRESHOLD", DEFAULT_COMMENT_THRESHOLD, minimum=2
+        ),
+        # How many proxies (load balancer, reverse proxy) stand in front of the app and may be
+        # believed about the client's address and scheme (X-Forwarded-*). 0: none, the
+        # headers are ignored, since a client could otherwise forge them.
+        "PROXY_FIX": _int_from_env("KLANKBORD_PROXY_FIX", 0, minimum=0),
+        # At least two school years: the council report compares with the previous one.
+        "RETENTION_ANONYMOUS_SCHOOL_YEARS": _int_from_env(
+            "KLANKBORD_RETENTION_ANONYMOUS_SCHOOL_YEARS",
+            DEFAULT_RETENTION_ANONYMOUS_SCHOOL_YEARS,
+            minimum=2,
+        ),
+        "RETENTION_MATRIX_DAYS": _int_from_env(
+            "KLANKBORD_RETENTION_MATRIX_DAYS", DEFAULT_RETENTION_MATRIX_DAYS, minimum=1
+        ),
+        "RETENTION_DRAFT_DAYS": _int_from_env(
+            "KLANKBORD_RETENTION_DRAFT_DAYS", DEFAULT_RETENTION_DRAFT_DAYS, minimum=1
+        ),
+        "RETENTION_INVITATION_DAYS": _int_from_env(
+            "KLANKBORD_RETENTION_INVITATION_DAYS", DEFAULT_RETENTION_INVITATION_DAYS, minimum=1
+        ),
+        "RETENTION_AUDIT_DAYS": _int_from_env(
+            "KLANKBORD_RETENTION_AUDIT_DAYS", DEFAULT_RETENTION_AUDIT_DAYS, minimum=1
         ),
     }
 

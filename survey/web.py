@@ -10,8 +10,11 @@ from flask import Flask, Response, render_template, request
 from flask_babel import format_date, format_decimal, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from survey.accounts import RedactPasswordTokens
 from survey.api.problems import http_problem, is_api_request
 from survey.extensions import db, login_manager
 from survey.labels import label, theme_label
@@ -31,6 +34,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
     )
 )
 
+
+# Browsers may only reach the app over HTTPS for a year, subdomains included. Sent only on
+# secure requests: over plain http (make run) browsers ignore it anyway.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 _TOKEN_PATH = re.compile(r"/r/[^/\s?\"]+")
 
@@ -91,8 +98,17 @@ def register_web_helpers(app: Flask) -> None:
     def security_headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        # Older browsers ignore the CSP's frame-ancestors: no clickjacking in a frame either.
         response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
+        # A respondent's address holds their token: no Referer may carry it anywhere, not even
+        # from a /r/ address that matched no page (whose blueprint is then unknown).
+        respondent = request.blueprint == "respond" or request.path.startswith("/r/")
+        response.headers.setdefault(
+            "Referrer-Policy", "no-referrer" if respondent else "same-origin"
+        )
+        # is_secure sees the client's scheme behind a TLS-terminating balancer (PROXY_FIX).
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
         return response
 
     @app.errorhandler(403)
@@ -125,4 +141,64 @@ def register_web_helpers(app: Flask) -> None:
             return render_template("respond/error.html"), 500
         return render_template("errors/500.html"), 500
 
-    logging.getLogger("werkzeug").addFilter(RedactTokens())
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError) -> tuple[str, int, dict] | Response:
+        # The database cannot be reached for a moment (a restart, a failover, connections
+        # cut): the request's transaction is rolled back, so nothing of it was stored, and
+        # the same request will work again shortly. A 503 with Retry-After says exactly that
+        # (a raw 500 would count as a bug); a respondent gets the page saying their answers
+        # were not sent and to try again, the answers still on the page behind it.
+        db.session.rollback()
+        # The driver's own message (host and port, no SQL and no parameters); the endpoint,
+        # not the path, which may hold a respondent's token.
+        reason = str(error.orig or error).strip().splitlines()[0]
+        app.logger.warning("Database unavailable during %s: %s", request.endpoint, reason)
+        retry = {"Retry-After": "5"}
+        if is_api_request():
+            response = http_problem(ServiceUnavailable())
+            response.headers.update(retry)
+            return response
+        if request.blueprint == "respond":
+            return render_template("respond/error.html"), 503, retry
+        return render_template("errors/500.html"), 503, retry
+
+    @app.teardown_appcontext
+    def end_session(_exc: BaseException | None) -> None:
+        # Runs before Flask-SQLAlchemy's own teardown (registered earlier, run later). When
+        # the database cut the connection after the response was ready (a restart), ending
+        # the session's transaction fails: there is nothing to lose, the server rolled it back
+        # with the connection and every write was committed by the view. Send the finished
+        # page instead of letting gunicorn answer with a raw 500.
+        try:
+            db.session.remove()
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            db.session.registry.clear()
+            reason = str(error.orig or error).strip().splitlines()[0]
+            app.logger.warning("Database connection lost after the response: %s", reason)
+
+    access_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, RedactTokens) for f in access_log.filters):
+        access_log.addFilter(RedactTokens())
+    # Flask logs "Exception on /r/<token> [POST]" when a page fails. app.logger, like the
+    # access log, is one logger shared by every app of the process (the tests build many):
+    # each filter is added once.
+    for redaction in (RedactTokens, RedactPasswordTokens):
+        if not any(isinstance(f, redaction) for f in app.logger.filters):
+            app.logger.addFilter(redaction())
+    _trust_proxies(app)
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-For/-Proto/-Host/-Port from the configured number of proxies.
+
+    Behind a load balancer the client's address (counted by Flask-Limiter) and scheme
+    (request.is_secure, HSTS) otherwise are the balancer's. Trusting more proxies than there
+    are would let a client forge its address and dodge the login throttling.
+    """
+    hops = app.config.get("PROXY_FIX", 0)
+    if hops:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )

@@ -9,8 +9,12 @@ from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 
 from survey.models import (
+    Audience,
+    Campaign,
     Centre,
+    Decision,
     DisabilityType,
+    Evaluation,
     Focus,
     Level,
     ReportType,
@@ -18,6 +22,7 @@ from survey.models import (
     School,
     StaffUser,
     Trajectory,
+    TrajectoryStatus,
 )
 
 TEST_PASSWORD = "correct-horse-battery"
@@ -97,3 +102,32 @@ class Factories:
             coaches=coaches or [],
         )
         return self._save(trajectory)
+
+    def active_trajectory(self, school: School, code: str, coach: StaffUser) -> Trajectory:
+        """A trajectory that started in September 2025 and is active."""
+        trajectory = self.trajectory(school, code=code, coaches=[coach], on=date(2025, 9, 1))
+        trajectory.change_status(TrajectoryStatus.ACTIVE, on=date(2025, 9, 2))
+        return trajectory
+
+    def evaluation(self, trajectory: Trajectory) -> Evaluation:
+        return self._save(
+            Evaluation(
+                trajectory=trajectory,
+                held_on=date(2025, 12, 1),
+                decision=Decision.CONTINUE,
+                feedback_snapshot={},
+            )
+        )
+
+    def school_campaign(self, school: School) -> Campaign:
+        """An open parent satisfaction campaign for one school, through the app's service."""
+        from survey.campaigns.services import create_campaign
+
+        return create_campaign(
+            centre=school.centre,
+            questionnaire_id="tevredenheid-ouders",
+            audiences=[Audience.PARENT],
+            opens_on=date(2025, 9, 1),
+            closes_on=date(2026, 12, 31),
+            school=school,
+        )

@@ -488,3 +488,22 @@ def test_password_tokens_are_kept_out_of_the_access_log():
         '"GET /password/[token] HTTP/1.1" 200'
     )
     assert logged('"POST /password/forgot HTTP/1.1" 302') == '"POST /password/forgot HTTP/1.1" 302'
+
+
+def test_a_password_link_works_over_https_without_a_referer(app, db, make):
+    """The page sends no Referer (the token is in its address); HTTPS must not refuse it."""
+    from survey.accounts.services import issue_password_token
+
+    user = make.user(make.centre())
+    token = issue_password_token(user, timedelta(hours=1))
+    db.session.flush()
+    client = app.test_client()
+    base = "https://klankbord.example"
+    page = client.get(f"/password/{token}", base_url=base).get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    data = {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    refused = client.post(f"/password/{token}", base_url=base, data=data)
+    assert refused.status_code == 200  # without the form's CSRF field: re-rendered, not saved
+    done = client.post(f"/password/{token}", base_url=base, data={**data, "csrf_token": csrf})
+    assert done.status_code == 302
+    assert user.check_password(NEW_PASSWORD)

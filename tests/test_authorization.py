@@ -6,13 +6,10 @@ saying who may open it.
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from survey.api.services import create_token
-from survey.campaigns.services import create_campaign
-from survey.models import Audience, Decision, Evaluation, Role, TrajectoryStatus
+from survey.models import Role
 from tests.conftest import FreshGlobalsClient, login
 
 ACTORS = ("anonymous", "admin", "coordinator", "owner", "other_coach", "school", "outsider")
@@ -126,23 +123,9 @@ def world(app, make, db):
         "school": make.user(centre, Role.SCHOOL, school=school),
         "outsider": make.user(make.centre(), Role.COORDINATOR),
     }
-    trajectory = make.trajectory(school, code="AUTH-1", coaches=[owner], on=date(2025, 9, 1))
-    trajectory.change_status(TrajectoryStatus.ACTIVE, on=date(2025, 9, 2))
-    evaluation = Evaluation(
-        trajectory=trajectory,
-        held_on=date(2025, 12, 1),
-        decision=Decision.CONTINUE,
-        feedback_snapshot={},
-    )
-    db.session.add(evaluation)
-    campaign = create_campaign(
-        centre=centre,
-        questionnaire_id="tevredenheid-ouders",
-        audiences=[Audience.PARENT],
-        opens_on=date(2025, 9, 1),
-        closes_on=date(2026, 12, 31),
-        school=school,
-    )
+    trajectory = make.active_trajectory(school, "AUTH-1", owner)
+    evaluation = make.evaluation(trajectory)
+    campaign = make.school_campaign(school)
     api_token, _secret = create_token(centre, "Dashboard")
     db.session.flush()
     values = {

@@ -10,6 +10,7 @@ import hashlib
 import math
 import re
 import secrets
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -186,10 +187,11 @@ def _selection_rows(centre: Centre, selection: RowFilter) -> tuple[list[dict[str
         {column: _finite(values[column]) for column in COLUMNS}
         for values in (row.as_dict() for row in tidy_rows(report))
     ]
-    if len(_rows_cache) >= _ROWS_CACHE_SIZE:
-        _rows_cache.pop(next(iter(_rows_cache)))
     # The report is kept in the entry, so its id cannot be reused by another object meanwhile.
-    _rows_cache[key] = (whole, rows)
+    with _rows_cache_lock:
+        while len(_rows_cache) >= _ROWS_CACHE_SIZE:
+            _rows_cache.pop(next(iter(_rows_cache)))
+        _rows_cache[key] = (whole, rows)
     return rows, whole.threshold
 
 
@@ -197,6 +199,7 @@ def _selection_rows(centre: Centre, selection: RowFilter) -> tuple[list[dict[str
 # as long as the cached report they were cut from is the current one.
 _ROWS_CACHE_SIZE = 32
 _rows_cache: dict[tuple, tuple[object, list[dict[str, Any]]]] = {}
+_rows_cache_lock = threading.Lock()
 
 
 def report_rows(centre: Centre, selection: RowFilter) -> tuple[list[dict[str, Any]], int]:

@@ -6,6 +6,11 @@ from wtforms import SearchField, SubmitField
 from wtforms.validators import Length, Optional
 
 
+def _without_nul(value: str | None) -> str | None:
+    # No code or address holds NUL, and PostgreSQL refuses it in a query (a 500).
+    return value.replace("\x00", "") if value else value
+
+
 class AuditFilterForm(FlaskForm):
     """The log's filters, read from the query string (a GET form changes nothing: no CSRF)."""
 
@@ -15,9 +20,11 @@ class AuditFilterForm(FlaskForm):
     trajectory = SearchField(
         _l("Trajectory code"),
         validators=[Optional(), Length(max=40, message=_l("At most 40 characters."))],
+        filters=[_without_nul],
     )
     email = SearchField(
         _l("E-mail address of the user"),
         validators=[Optional(), Length(max=254, message=_l("At most 254 characters."))],
+        filters=[_without_nul],
     )
     submit = SubmitField(_l("Filter"))

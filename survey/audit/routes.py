@@ -14,6 +14,9 @@ from survey.models import Role
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 PAGE_SIZE = 50
+# Far beyond any list; the bound keeps the database's OFFSET an ordinary integer
+# (?page=99999999999999999999 overflowed it: a 500).
+MAX_PAGE = 1_000_000
 
 
 @bp.route("/")
@@ -25,7 +28,10 @@ def index() -> str:
     trajectory = form.trajectory.data.strip() if valid and form.trajectory.data else ""
     email = form.email.data.strip() if valid and form.email.data else ""
     statement = audit_entries(current_user.centre_id, trajectory or None, email or None)
-    page = db.paginate(statement, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False)
+    number = min(request.args.get("page", 1, type=int), MAX_PAGE)
+    page = db.paginate(
+        statement, page=number, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False
+    )
     return render_template(
         "audit/index.html",
         form=form,

@@ -13,6 +13,7 @@ answers), and never the feedbackmatrix, which is per trajectory and open by desi
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -786,6 +787,8 @@ def default_school_year(centre: Centre) -> str:
 CACHE_SECONDS = 300
 _CACHE_SIZE = 16
 _cache: dict[tuple, tuple[tuple, float, CouncilReport]] = {}
+# gunicorn runs several threads per worker: evicting and storing must not interleave.
+_cache_lock = threading.Lock()
 
 
 def _fingerprint(centre: Centre) -> tuple:
@@ -820,7 +823,8 @@ def cached_report(centre: Centre, period: Period) -> CouncilReport:
     if hit is not None and hit[0] == fingerprint and now - hit[1] < CACHE_SECONDS:
         return hit[2]
     report = build_report(centre, period)
-    if len(_cache) >= _CACHE_SIZE:
-        _cache.pop(next(iter(_cache)))
-    _cache[key] = (fingerprint, now, report)
+    with _cache_lock:
+        while len(_cache) >= _CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+        _cache[key] = (fingerprint, now, report)
     return report

@@ -69,7 +69,9 @@ def collect_answers(form: FlaskForm, page: Page, questionnaire: Questionnaire, a
         field = form[item_field(item.id)]
         points = questionnaire.scales[item.scale].points
         raw = field.data
-        if raw is not None and raw.isdigit() and 0 <= int(raw) <= points:
+        # Only the exact option values: str.isdigit() also passes "²" (int() refuses it) and
+        # 5,000 digits (beyond what int() converts), and either would be a 500.
+        if raw in {str(point) for point in range(points + 1)}:
             answers.values[item.id] = int(raw)
     for question in page.open_questions:
         text = OPEN_TYPE.parse(form[open_field(question.id)].data)

@@ -62,7 +62,10 @@ class OpenQuestionType:
         )
 
     def parse(self, raw: Any) -> str | None:
-        text = (raw or "").strip()
+        # PostgreSQL text cannot hold NUL: a feedbackmatrix answer with one could not be sent,
+        # and one waiting in the anonymous inbox made every later publication fail (a 500 for
+        # each respondent after it). Dropped here, before anything is stored.
+        text = (raw or "").replace("\x00", "").strip()
         return text or None
 
 

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+import hashlib
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
 from werkzeug.wrappers import Response
 
 from survey import clock
+from survey.accounts.limits import throttle_link_guessing
 from survey.campaigns.services import find_invitation, questionnaire_of
 from survey.extensions import csrf, db
 from survey.models import Audience, CampaignStatus, Invitation
@@ -46,11 +59,40 @@ def respondent_context() -> dict[str, object]:
     return {"languages": LANGUAGES, "language": language, "direction": direction(language)}
 
 
+# Links this browser has opened, so that it keeps access to them while its network's address
+# is throttled for guessing (survey.accounts.limits.throttle_link_guessing).
+OPENED_LINKS = "opened_links"
+_OPENED_LINKS_KEPT = 5
+
+
+def _link_mark(token: str) -> str:
+    # Not the stored token hash: with the database and this (readable) cookie, nobody can tell
+    # which invitation a shared school computer opened. The session is signed, so a mark
+    # cannot be forged without having opened the link.
+    return hashlib.sha256(f"opened-link:{token}".encode()).hexdigest()[:24]
+
+
+def _opened_in_this_browser() -> bool:
+    token = (request.view_args or {}).get("token", "")
+    return _link_mark(token) in session.get(OPENED_LINKS, [])
+
+
 def _invitation_or_404(token: str) -> Invitation:
     invitation = find_invitation(token)
     if invitation is None:
-        abort(404)
+        abort(404)  # counted by throttle_link_guessing
+    mark = _link_mark(token)
+    opened = session.get(OPENED_LINKS, [])
+    if mark not in opened:
+        session[OPENED_LINKS] = [*opened[-(_OPENED_LINKS_KEPT - 1) :], mark]
     return invitation
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many_unknown_links(_error: RateLimitExceeded) -> tuple[str, int, dict[str, str]]:
+    # A respondent's page in their language, not the staff login's; a fixed hint rather than
+    # the exact reset time.
+    return render_template("respond/too_many_requests.html"), 429, {"Retry-After": "60"}
 
 
 def _unavailable(invitation: Invitation) -> str | None:
@@ -66,6 +108,7 @@ def _unavailable(invitation: Invitation) -> str | None:
 
 
 @bp.route("/<token>", methods=["GET", "POST"])
+@throttle_link_guessing(exempt_when=_opened_in_this_browser)
 def answer(token: str) -> str | Response | tuple[str, int]:
     invitation = _invitation_or_404(token)
     if invitation.used:
@@ -97,9 +140,15 @@ def answer(token: str) -> str | Response | tuple[str, int]:
         action = request.form.get("action", "submit")
         collect_answers(form, page, questionnaire, answers)
         if action == "back" and number > 0:
-            save_draft(invitation, answers, today)
-            db.session.commit()
-            return redirect(url_for("respond.answer", token=token, page=number - 1))
+            # Going back needs no complete page, but it stores a draft: only the CSRF token
+            # is checked, and a wrong one is refused like on every other action. (The form
+            # has no token field only where WTF_CSRF_ENABLED is off.)
+            if "csrf_token" not in form or form.csrf_token.validate(form):
+                save_draft(invitation, answers, today)
+                db.session.commit()
+                return redirect(url_for("respond.answer", token=token, page=number - 1))
+            errors.append(_("For your security, please send your answers again."))
+            return _render_form(invitation, questionnaire, form, pages, number, errors, notice), 422
         if unknown_fields(request.form, questionnaire):
             errors.append(
                 _(
@@ -165,6 +214,7 @@ def _render_form(invitation, questionnaire, form, pages, number, errors, notice)
 
 
 @bp.route("/<token>/thanks")
+@throttle_link_guessing(exempt_when=_opened_in_this_browser)
 def thanks(token: str) -> str | Response:
     invitation = _invitation_or_404(token)
     if not invitation.used:

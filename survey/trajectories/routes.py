@@ -14,6 +14,9 @@ from survey.trajectories.services import find_visible_trajectory, visible_trajec
 bp = Blueprint("trajectories", __name__, url_prefix="/trajectories")
 
 PAGE_SIZE = 50
+# Far beyond any list; the bound keeps the database's OFFSET an ordinary integer
+# (?page=99999999999999999999 overflowed it: a 500).
+MAX_PAGE = 1_000_000
 
 
 @bp.route("/")
@@ -24,7 +27,10 @@ def index() -> str:
         .options(selectinload(Trajectory.school), selectinload(Trajectory.coaches))
         .order_by(Trajectory.code)
     )
-    page = db.paginate(statement, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False)
+    number = min(request.args.get("page", 1, type=int), MAX_PAGE)
+    page = db.paginate(
+        statement, page=number, per_page=PAGE_SIZE, max_per_page=PAGE_SIZE, error_out=False
+    )
     return render_template("trajectories/index.html", page=page, args=request.args)
 
 

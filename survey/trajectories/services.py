@@ -38,6 +38,8 @@ def visible_trajectories(user: StaffUser) -> Select[tuple[Trajectory]]:
 def find_visible_trajectory(user: StaffUser, code: str) -> Trajectory | None:
     """The trajectory with this code if ``user`` may see it; ``None`` both when it does not
     exist and when it is not theirs, so the answer does not confirm that it exists."""
+    if "\x00" in code:  # no code holds NUL, and PostgreSQL refuses it in a query (a 500)
+        return None
     statement = (
         visible_trajectories(user)
         .where(Trajectory.code == code)

@@ -1,0 +1,66 @@
+"""The floor for bench/load.py: a bare Flask app doing one INSERT per submission.
+
+It serves the same three requests a respondent makes (the form, the POST, the thank-you page)
+with the same field names, so the load generator does exactly the same work against it; only
+the POST touches the database, with one INSERT through a plain SQLAlchemy engine (pool_pre_ping
+on, as in the app). Served by gunicorn with the project's gunicorn.conf.py:
+
+    gunicorn -c gunicorn.conf.py bench._bare_app:app
+
+The database URL comes from ``KLANKBORD_BENCH_DATABASE_URL``; bench/load.py creates the table.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, redirect, request
+from markupsafe import escape
+from sqlalchemy import create_engine, text
+
+ITEMS = 10
+FORM = (
+    "<!doctype html><html lang='nl'><head><title>Vragenlijst</title></head><body>"
+    "<form method='post' action='/r/{token}'>"
+    "<input type='hidden' name='csrf_token' value='bare'>"
+    "<input type='hidden' name='page' value='0'>"
+    "{items}"
+    "<textarea name='open-nog-iets' maxlength='2000'></textarea>"
+    "<button type='submit' name='action' value='submit'>Verstuur</button>"
+    "</form></body></html>"
+)
+ITEM = "".join(
+    f"<input type='radio' name='item-q{{n}}' value='{value}'>"
+    for value in ("1", "2", "3", "4", "0")
+)
+
+engine = create_engine(os.environ["KLANKBORD_BENCH_DATABASE_URL"], pool_pre_ping=True)
+app = Flask(__name__)
+
+
+@app.get("/healthz")
+def healthz() -> str:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    return "ok"
+
+
+@app.get("/r/<token>")
+def form(token: str) -> str:
+    items = "".join(ITEM.format(n=n) for n in range(ITEMS))
+    return FORM.format(token=escape(token), items=items)
+
+
+@app.post("/r/<token>")
+def submit(token: str):
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO bare_submission (token, answers) VALUES (:token, :answers)"),
+            {"token": token, "answers": request.get_data(as_text=True)},
+        )
+    return redirect(f"/r/{token}/thanks")
+
+
+@app.get("/r/<token>/thanks")
+def thanks(token: str) -> str:
+    return "<!doctype html><html lang='nl'><body><h1>Bedankt!</h1></body></html>"

@@ -1,0 +1,870 @@
+"""Benchmark: concurrent respondents submitting the parents' survey through gunicorn.
+
+Creates a PostgreSQL database (``KLANKBORD_BENCH_DATABASE_URL``, default below; the role needs
+CREATEDB: the database is made and dropped through the ``postgres`` maintenance database),
+migrates it with ``klankbord init-db``, and opens a ``tevredenheid-ouders`` campaign for one
+school with enough single-use invitations, made through the app's own services. The app is
+then served by gunicorn with the project's gunicorn.conf.py on loopback, and ``--users``
+virtual respondents (default 200) each, over and over with a fresh link: GET ``/r/<token>``,
+parse the CSRF token and the fields from the HTML, POST a complete answer, follow the redirect
+and check the thank-you page. No think time: a closed loop, so latency is mostly queueing.
+
+Afterwards ``klankbord publish-responses --all`` empties the inbox and the database is counted
+against the thank-you pages: every thanked link must be spent (checked per link through the
+SHA-256 the invitation keeps) and hold exactly one anonymous response with all its answers.
+
+The same client load then runs against bench/_bare_app.py (one INSERT per POST, same gunicorn
+settings), the floor our submit throughput is compared with.
+
+Run from the repository root:  .venv/bin/python bench/load.py [--users 200] [--seconds 60] [--write]
+``--write`` records the figures in bench/RESULTS.md. bench/faults.py reuses this client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import http.client
+import os
+import random
+import resource
+import runpy
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.append(str(Path(__file__).resolve().parent))
+
+from _results import machine, write_section
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgresql+psycopg://klankbord:klankbord@127.0.0.1:5432/klankbord_load"
+QUESTIONNAIRE = "tevredenheid-ouders"
+BIN = Path(sys.executable).parent  # the venv's bin: gunicorn and klankbord live next to python
+THANKS_MARK = b"Bedankt!"
+# The respondent's error page (respond/error.html) in Dutch: "your answers were not sent, go
+# back and try again in a moment: the answers on the page are still there".
+RETRY_MARK = b"Je antwoorden zijn niet verstuurd"
+COMMENT_SHARE = 0.25
+COMMENTS = [
+    "De leerondersteuner neemt echt de tijd voor ons kind.",
+    "Ik had graag wat vaker nieuws gekregen over hoe het gaat.",
+    "De afspraken na het overleg werden goed opgevolgd.",
+    "Fijn dat de school en het centrum samen rond de tafel zitten.",
+]
+REQUEST_TIMEOUT = 60.0
+
+
+# --- the database ------------------------------------------------------------------------
+
+
+def bench_url() -> str:
+    return os.environ.get("KLANKBORD_BENCH_DATABASE_URL") or DEFAULT_URL
+
+
+def _maintenance(url: str):
+    target = make_url(url)
+    engine = create_engine(
+        target.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool
+    )
+    return engine, engine.dialect.identifier_preparer.quote(target.database)
+
+
+def recreate_database(url: str) -> None:
+    engine, name = _maintenance(url)
+    with engine.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+
+
+def drop_database(url: str) -> None:
+    engine, name = _maintenance(url)
+    with engine.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    engine.dispose()
+
+
+def klankbord(url: str, *args: str) -> str:
+    """Run the app's own command line against the bench database."""
+    env = {**os.environ, "KLANKBORD_DATABASE_URL": url, "KLANKBORD_SECRET_KEY": "bench-cli"}
+    # S603: our own venv's klankbord with arguments fixed in this file, no shell.
+    result = subprocess.run(  # noqa: S603
+        [str(BIN / "klankbord"), *args],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout.strip()
+
+
+def seed(url: str, count: int) -> tuple[list[str], int]:
+    """A parents' campaign for one school and ``count`` single-use links; returns the tokens."""
+    from survey import clock, create_app
+    from survey.campaigns.services import create_campaign, issue_invitations
+    from survey.extensions import db
+    from survey.models import Audience, Centre, School
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-seed"})
+    with app.app_context():
+        centre = Centre(code="load", name="Leersteuncentrum Load")
+        school = School(centre=centre, name="Basisschool De Klaproos", institution_number="123456")
+        db.session.add_all([centre, school])
+        db.session.flush()
+        today = clock.today()
+        campaign = create_campaign(
+            centre=centre,
+            questionnaire_id=QUESTIONNAIRE,
+            audiences=[Audience.PARENT],
+            opens_on=today,
+            closes_on=today + timedelta(days=30),
+            school=school,
+        )
+        campaign_id = campaign.id
+        tokens: list[str] = []
+        while len(tokens) < count:
+            batch = issue_invitations(
+                campaign, Audience.PARENT, min(5000, count - len(tokens)), today
+            )
+            tokens += [issued.token for issued in batch]
+            db.session.commit()
+            db.session.expunge_all()
+            campaign = db.session.get(type(campaign), campaign_id)
+        db.engine.dispose()
+    return tokens, campaign_id
+
+
+def create_bare_table(url: str) -> None:
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "CREATE TABLE bare_submission "
+                "(id bigserial PRIMARY KEY, token text NOT NULL, answers text NOT NULL)"
+            )
+        )
+    engine.dispose()
+
+
+def hash_token(token: str) -> str:
+    from survey.campaigns.services import hash_token as app_hash
+
+    return app_hash(token)
+
+
+def count_app(url: str, thanked: list[Outcome], items: int) -> dict:
+    """Publish what waits, then count the database against the thank-you pages."""
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.connect() as connection:
+        waiting = connection.scalar(text("SELECT count(*) FROM response_inbox"))
+    published = klankbord(url, "publish-responses", "--all")
+    with engine.connect() as connection:
+        used = set(connection.scalars(text("SELECT token_hash FROM invitation WHERE used")))
+        responses = connection.scalar(text("SELECT count(*) FROM anonymous_response"))
+        answers = connection.scalar(text("SELECT count(*) FROM anonymous_answer"))
+        comments = connection.scalar(text("SELECT count(*) FROM anonymous_comment"))
+        inbox = connection.scalar(text("SELECT count(*) FROM response_inbox"))
+        short = connection.scalar(
+            text(
+                "SELECT count(*) FROM anonymous_response r WHERE (SELECT count(*) FROM "
+                "anonymous_answer a WHERE a.response_id = r.id) <> :items"
+            ),
+            {"items": items},
+        )
+    engine.dispose()
+    thanked_hashes = {hash_token(outcome.token) for outcome in thanked}
+    return {
+        "thanked": len(thanked),
+        "used": len(used),
+        "thanked_not_used": len(thanked_hashes - used),
+        "used_not_thanked": len(used - thanked_hashes),
+        "responses": responses,
+        "answers": answers,
+        "items": items,
+        "short_responses": short,
+        "comments": comments,
+        "comments_sent": sum(outcome.comment for outcome in thanked),
+        "waiting_before_publish": waiting,
+        "published": published,
+        "inbox_after": inbox,
+        "lost": max(0, len(thanked) - responses) + len(thanked_hashes - used),
+        "duplicated": max(0, responses - len(used)),
+    }
+
+
+def count_bare(url: str, thanked: list[Outcome]) -> dict:
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.connect() as connection:
+        rows, tokens = connection.execute(
+            text("SELECT count(*), count(DISTINCT token) FROM bare_submission")
+        ).one()
+        stored = set(connection.scalars(text("SELECT DISTINCT token FROM bare_submission")))
+    engine.dispose()
+    return {
+        "thanked": len(thanked),
+        "rows": rows,
+        "lost": len({outcome.token for outcome in thanked} - stored),
+        "duplicated": rows - tokens,
+    }
+
+
+# --- gunicorn ----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (gunicorn's workers), from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def gunicorn_settings() -> dict:
+    """workers, threads and max_requests as gunicorn.conf.py computes them here."""
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    return {key: conf.get(key) for key in ("workers", "threads", "max_requests", "timeout")}
+
+
+class Gunicorn:
+    """gunicorn -c gunicorn.conf.py [APP], in its own process group, logging to a file."""
+
+    def __init__(self, port: int, env: dict[str, str], log: Path, app: str | None = None):
+        self.port, self.log, self.app = port, log, app
+        self.env = {**os.environ, **env, "KLANKBORD_BIND": f"127.0.0.1:{port}"}
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        command = [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py")]
+        if self.app:
+            command.append(self.app)  # overrides the config file's wsgi_app
+        with self.log.open("ab") as log:
+            # S603: our venv's gunicorn with arguments from this file; its own session, so
+            # the whole server (master and workers) is one process group we can signal.
+            self.process = subprocess.Popen(  # noqa: S603
+                command,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def wait_ready(self, timeout: float = 180.0) -> float:
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited; see {self.log}")
+            with contextlib.suppress(OSError):
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status == 200:
+                    return time.monotonic() - started
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn not ready after {timeout:.0f} s; see {self.log}")
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def workers(self) -> list[int]:
+        return children(self.pid)
+
+    def kill_all(self) -> None:
+        """kill -9 the master and every worker at once (its process group)."""
+        os.killpg(self.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()  # graceful: requests in flight finish
+        try:
+            self.process.wait(timeout=45)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def boots(self) -> int:
+        """How many workers booted so far (the first ones, restarts and max_requests)."""
+        return self.log.read_text(errors="replace").count("Booting worker with pid")
+
+
+# --- the HTTP client ---------------------------------------------------------------------
+
+
+class IncompleteResponse(ConnectionError):
+    """The server closed the connection before a whole response arrived."""
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    cookies: dict[str, str]
+    body: bytes
+
+    @property
+    def location(self) -> str:
+        return urlsplit(self.headers.get("location", "")).path
+
+
+def _dechunk(payload: bytes) -> bytes:
+    body, rest = b"", payload
+    while True:
+        size_line, sep, rest = rest.partition(b"\r\n")
+        if not sep:
+            raise IncompleteResponse("truncated chunk")
+        size = int(size_line.split(b";")[0], 16)
+        if size == 0:
+            return body
+        if len(rest) < size + 2:
+            raise IncompleteResponse("truncated chunk")
+        body, rest = body + rest[:size], rest[size + 2 :]
+
+
+async def fetch(
+    port: int, method: str, path: str, cookies: dict[str, str], body: bytes | None = None
+) -> Reply:
+    """One HTTP/1.1 request on a new connection (``Connection: close``), read to the end."""
+    lines = [
+        f"{method} {path} HTTP/1.1",
+        f"Host: 127.0.0.1:{port}",
+        "Connection: close",
+        "Accept-Language: nl-BE, nl;q=0.9",
+        "User-Agent: klankbord-bench",
+    ]
+    if cookies:
+        lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
+    if body is not None:
+        lines += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(body)}"]
+    request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b"")
+    async with asyncio.timeout(REQUEST_TIMEOUT):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            writer.write(request)
+            await writer.drain()
+            raw = await reader.read()
+        finally:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+    head, sep, payload = raw.partition(b"\r\n\r\n")
+    if not sep:
+        raise IncompleteResponse(f"{len(raw)} bytes, no complete header")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers: dict[str, str] = {}
+    new_cookies: dict[str, str] = {}
+    for line in header_lines:
+        name, _, value = line.partition(":")
+        name, value = name.strip().lower(), value.strip()
+        if name == "set-cookie":
+            cookie, _, rest = value.partition("=")
+            new_cookies[cookie] = rest.split(";", 1)[0]
+        else:
+            headers[name] = value
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        payload = _dechunk(payload)
+    elif len(payload) < int(headers.get("content-length", 0)):
+        raise IncompleteResponse("body shorter than Content-Length")
+    return Reply(int(status_line.split()[1]), headers, new_cookies, payload)
+
+
+class FormPage(HTMLParser):
+    """The POST form of a page: hidden fields, radio groups, text areas, submit buttons."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.action: str | None = None
+        self.hidden: list[tuple[str, str]] = []
+        self.choices: dict[str, list[str]] = {}
+        self.texts: list[tuple[str, int]] = []
+        self.buttons: list[tuple[str, str]] = []
+        self._inside = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {key: value or "" for key, value in attrs}
+        if tag == "form" and a.get("method", "").lower() == "post":
+            self.action, self._inside = a.get("action"), True
+        elif not self._inside or not a.get("name"):
+            return
+        elif tag == "input" and a.get("type", "text").lower() == "hidden":
+            self.hidden.append((a["name"], a.get("value", "")))
+        elif tag == "input" and a.get("type", "").lower() == "radio":
+            self.choices.setdefault(a["name"], []).append(a.get("value", ""))
+        elif tag == "textarea":
+            self.texts.append((a["name"], int(a.get("maxlength") or 1000)))
+        elif tag == "button" and a.get("type", "submit").lower() == "submit":
+            self.buttons.append((a["name"], a.get("value", "")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._inside = False
+
+
+def read_form(reply: Reply, token: str) -> FormPage | str:
+    """The parsed form, or what is wrong with the page."""
+    if reply.status != 200:
+        return status_kind(reply)
+    page = FormPage()
+    page.feed(reply.body.decode("utf-8", errors="replace"))
+    if page.action != f"/r/{token}":
+        return "form: no form posting to the link"
+    if not any(name == "csrf_token" for name, _ in page.hidden):
+        return "form: no CSRF token"
+    if ("action", "submit") not in page.buttons or not page.choices:
+        return "form: not a one-page form with statements"
+    return page
+
+
+def fill_in(page: FormPage, rng: random.Random) -> tuple[bytes, bool]:
+    """A complete, valid answer: every statement and, now and then, a comment."""
+    pairs = list(page.hidden)
+    pairs += [(name, rng.choice(values)) for name, values in page.choices.items()]
+    wrote = False
+    for name, limit in page.texts:
+        comment = rng.choice(COMMENTS)[:limit] if rng.random() < COMMENT_SHARE else ""
+        wrote = wrote or bool(comment)
+        pairs.append((name, comment))
+    pairs.append(("action", "submit"))
+    return urlencode(pairs).encode("ascii"), wrote
+
+
+def status_kind(reply: Reply) -> str:
+    if reply.status in (500, 503):
+        kept = "retry page" if RETRY_MARK in reply.body else "raw page"
+        return f"{reply.status} ({kept})"
+    return f"HTTP {reply.status}"
+
+
+def exception_kind(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, ConnectionError | OSError):
+        return "connection reset/closed"
+    return f"client error: {type(exc).__name__}"
+
+
+# --- respondents -------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """One link's submission, possibly over several attempts."""
+
+    token: str
+    started: float
+    finished: float = 0.0
+    thanked: bool = False
+    comment: bool = False
+    post_latency: float = 0.0  # of the POST that was answered with the redirect to thanks
+    attempts: int = 0  # POSTs sent
+    failures: int = 0  # failed requests on the way (each one retried in bench/faults.py)
+    error: str | None = None  # why it was given up
+
+
+@dataclass
+class Event:
+    at: float
+    stage: str  # form, submit, thanks
+    kind: str
+
+
+@dataclass
+class Run:
+    started: float
+    measure_from: float
+    deadline: float
+    retry_until: float | None
+    outcomes: list[Outcome] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    ran_out: bool = False
+    items: int = 0  # statements on the form, as parsed
+
+    def fail(self, outcome: Outcome, stage: str, kind: str) -> None:
+        outcome.failures += 1
+        self.events.append(Event(time.monotonic(), stage, kind))
+
+
+async def _pause(rng: random.Random, tries: int) -> None:
+    """A respondent waiting a moment before pressing again (0.25 s doubling to 2 s, jitter)."""
+    await asyncio.sleep(min(2.0, 0.25 * 2**tries) * (0.5 + rng.random()))
+
+
+def _may_retry(run: Run) -> bool:
+    return run.retry_until is not None and time.monotonic() < run.retry_until
+
+
+async def _step(run: Run, outcome: Outcome, stage: str, request, check) -> object | None:
+    """Send ``request()`` until ``check(reply)`` gives a result; None when given up."""
+    tries = 0
+    while True:
+        try:
+            result = check(await request())
+        except (OSError, TimeoutError) as exc:
+            result = exception_kind(exc)
+        if not isinstance(result, str):
+            return result
+        run.fail(outcome, stage, result)
+        if not _may_retry(run):
+            return None
+        await _pause(random.Random(), tries)
+        tries += 1
+
+
+async def respond(port: int, outcome: Outcome, rng: random.Random, run: Run) -> None:
+    """Open the link, answer, submit and read the thank-you page, as a phone would.
+
+    With ``run.retry_until`` set, a failure is retried as a respondent would: the form is
+    fetched again, and the same answers are sent again on the same link (the browser keeps
+    them on the page; the cookie and the CSRF token stay the same).
+    """
+    token, cookies = outcome.token, {}
+
+    async def get_form() -> Reply:
+        return await fetch(port, "GET", f"/r/{token}", cookies)
+
+    def check_form(reply: Reply) -> FormPage | str:
+        cookies.update(reply.cookies)
+        return read_form(reply, token)
+
+    page = await _step(run, outcome, "form", get_form, check_form)
+    if page is None:
+        outcome.error = "form"
+        return
+    run.items = len(page.choices)
+    body, outcome.comment = fill_in(page, rng)
+    sent = 0.0
+
+    async def post() -> Reply:
+        nonlocal sent
+        outcome.attempts += 1
+        sent = time.monotonic()
+        return await fetch(port, "POST", f"/r/{token}", cookies, body)
+
+    def check_post(reply: Reply) -> bool | str:
+        cookies.update(reply.cookies)
+        if reply.status in (302, 303) and reply.location == f"/r/{token}/thanks":
+            outcome.post_latency = time.monotonic() - sent
+            return True
+        return status_kind(reply)
+
+    if await _step(run, outcome, "submit", post, check_post) is None:
+        outcome.error = "submit"
+        return
+
+    async def get_thanks() -> Reply:
+        return await fetch(port, "GET", f"/r/{token}/thanks", cookies)
+
+    def check_thanks(reply: Reply) -> bool | str:
+        if reply.status == 200 and THANKS_MARK in reply.body:
+            return True
+        return status_kind(reply) if reply.status != 200 else "thanks: no thank-you text"
+
+    if await _step(run, outcome, "thanks", get_thanks, check_thanks) is None:
+        outcome.error = "thanks"
+        return
+    outcome.thanked = True
+    outcome.finished = time.monotonic()
+
+
+async def drive(
+    port: int,
+    tokens: list[str],
+    users: int,
+    seconds: float,
+    warmup: float = 0.0,
+    retry_grace: float | None = None,
+    beside=None,
+) -> Run:
+    """``users`` respondents, each taking a fresh link per submission until the deadline.
+
+    Submissions in flight at the deadline are finished (and counted in the database check)
+    but only those completed within the measured window count for throughput. ``beside`` is
+    a coroutine function run alongside (the fault injector).
+    """
+    now = time.monotonic()
+    run = Run(
+        started=now,
+        measure_from=now + warmup,
+        deadline=now + warmup + seconds,
+        retry_until=None if retry_grace is None else now + warmup + seconds + retry_grace,
+    )
+    feed = iter(tokens)
+
+    async def user(number: int) -> None:
+        rng = random.Random(number)
+        while time.monotonic() < run.deadline:
+            token = next(feed, None)
+            if token is None:
+                run.ran_out = True
+                return
+            outcome = Outcome(token, time.monotonic())
+            run.outcomes.append(outcome)
+            await respond(port, outcome, rng, run)
+
+    jobs = [user(number) for number in range(users)]
+    if beside is not None:
+        jobs.append(beside(run))
+    await asyncio.gather(*jobs)
+    return run
+
+
+def quantile(values: list[float], q: int) -> float:
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def summarize(run: Run, seconds: float) -> dict:
+    window = [
+        o for o in run.outcomes if o.thanked and run.measure_from <= o.finished <= run.deadline
+    ]
+    latencies = [o.post_latency for o in window]
+    return {
+        "submissions": len(window),
+        "throughput": len(window) / seconds,
+        "p50": quantile(latencies, 50),
+        "p95": quantile(latencies, 95),
+        "p99": quantile(latencies, 99),
+        "thanked": [o for o in run.outcomes if o.thanked],
+        "given_up": sum(o.error is not None for o in run.outcomes),
+        "events": Counter(f"{e.stage}: {e.kind}" for e in run.events),
+        "ran_out": run.ran_out,
+    }
+
+
+# --- measuring a server ------------------------------------------------------------------
+
+
+def cpu_jiffies() -> tuple[int, int]:
+    """(busy, total) CPU time of the whole machine so far, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+def load_average(all_three: bool = False) -> str:
+    values = os.getloadavg() if all_three else os.getloadavg()[:1]
+    return " / ".join(f"{value:.2f}" for value in values)
+
+
+def measure(
+    server: Gunicorn, tokens: list[str], users: int, seconds: float, warmup: float
+) -> tuple[Run, dict]:
+    load_before = load_average()
+    server.start()
+    ready = server.wait_ready()
+    workers = len(server.workers())
+    cpu_before, client_before = cpu_jiffies(), resource.getrusage(resource.RUSAGE_SELF)
+    wall = time.monotonic()
+    run = asyncio.run(drive(server.port, tokens, users, seconds, warmup))
+    wall = time.monotonic() - wall
+    cpu_after, client_after = cpu_jiffies(), resource.getrusage(resource.RUSAGE_SELF)
+    boots = server.boots()
+    server.stop()
+    figures = summarize(run, seconds)
+    client = (client_after.ru_utime + client_after.ru_stime) - (
+        client_before.ru_utime + client_before.ru_stime
+    )
+    figures.update(
+        ready=ready,
+        workers=workers,
+        reboots=boots - workers,
+        machine_busy=(cpu_after[0] - cpu_before[0]) / max(1, cpu_after[1] - cpu_before[1]),
+        client_cpu=client / wall,
+        load=f"{load_before} / {load_average()}",
+    )
+    return run, figures
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+def _events(counter: Counter) -> str:
+    return ", ".join(f"{kind} x{n}" for kind, n in sorted(counter.items())) or "none"
+
+
+def report(args, settings, app, bare, check, bare_check, loads, timings, folder) -> str:
+    ratio = app["throughput"] / bare["throughput"] if bare["throughput"] else float("nan")
+    errors_app = sum(app["events"].values())
+    errors_bare = sum(bare["events"].values())
+    lines = [
+        f"## Benchmark: {args.users} concurrent respondents through gunicorn and PostgreSQL",
+        "",
+        f"Setup: PostgreSQL 15 on loopback, database made and migrated with `klankbord init-db` "
+        f"({timings['migrate']:.0f} s); one `{QUESTIONNAIRE}` campaign for one school with "
+        f"{timings['tokens']:,} single-use invitations from `issue_invitations` "
+        f"({timings['seed']:.0f} s). gunicorn with the project's `gunicorn.conf.py`: "
+        f"{settings['workers']} workers x {settings['threads']} threads (gthread), "
+        f"max_requests {settings['max_requests']} (+ jitter), access log on. "
+        f"Client: one asyncio process, {args.users} virtual respondents, no think time; each "
+        "takes a fresh link per submission: GET `/r/<token>` (CSRF token and fields parsed "
+        "from the HTML), POST every statement (a comment in ~25 %), follow the redirect and "
+        "check the thank-you page; a new connection per request. "
+        f"{args.warmup:.0f} s warm-up, then {args.seconds:.0f} s measured; submissions still "
+        "in flight at the end are finished and counted in the database check.",
+        "",
+        "Floor: `bench/_bare_app.py`, a bare Flask app serving the same three pages with the "
+        "same fields, one INSERT per POST (SQLAlchemy Core, pool_pre_ping), under the same "
+        "gunicorn settings and the same client.",
+        "",
+        f"Command: `.venv/bin/python bench/load.py --users {args.users} "
+        f"--seconds {args.seconds:.0f} --write`",
+        "",
+        "| measure | Klankbord submit | bare Flask INSERT |",
+        "|---|---|---|",
+        f"| **submissions/s** | **{app['throughput']:.1f}** | {bare['throughput']:.1f} |",
+        f"| submissions in the window | {app['submissions']:,} | {bare['submissions']:,} |",
+        f"| submit POST p50 | {_ms(app['p50'])} | {_ms(bare['p50'])} |",
+        f"| submit POST p95 | {_ms(app['p95'])} | {_ms(bare['p95'])} |",
+        f"| submit POST p99 | {_ms(app['p99'])} | {_ms(bare['p99'])} |",
+        f"| errors (failed requests) | {errors_app} | {errors_bare} |",
+        f"| worker restarts (max_requests) | {app['reboots']} | {bare['reboots']} |",
+        f"| machine CPU busy (both cores) | {app['machine_busy']:.0%} | "
+        f"{bare['machine_busy']:.0%} |",
+        f"| load generator CPU (share of one core) | {app['client_cpu']:.0%} | "
+        f"{bare['client_cpu']:.0%} |",
+        f"| load average 1 min (before / after) | {app['load']} | {bare['load']} |",
+        f"| gunicorn ready after | {app['ready']:.0f} s | {bare['ready']:.0f} s |",
+        "",
+        f"**Ratio to the bare INSERT: {ratio:.2f}** (target >= 0.5). Errors: "
+        f"Klankbord {_events(app['events'])}; bare {_events(bare['events'])}.",
+        "",
+        "Integrity (after `klankbord publish-responses --all`; "
+        f"{check['waiting_before_publish']} answer(s) were still waiting in the inbox):",
+        "",
+        "| check | value |",
+        "|---|---|",
+        f"| thank-you pages received | {check['thanked']:,} |",
+        f"| used invitations | {check['used']:,} |",
+        f"| thanked links not spent (per link, by SHA-256) | {check['thanked_not_used']} |",
+        f"| spent links without a thank-you page | {check['used_not_thanked']} |",
+        f"| anonymous responses | {check['responses']:,} |",
+        f"| answers (= {check['items']} x responses: "
+        f"{check['answers'] == check['items'] * check['responses']}) | {check['answers']:,} |",
+        f"| responses missing answers | {check['short_responses']} |",
+        f"| comments stored / sent | {check['comments']:,} / {check['comments_sent']:,} |",
+        f"| inbox rows left | {check['inbox_after']} |",
+        f"| **lost / duplicated** | **{check['lost']} / {check['duplicated']}** |",
+        f"| bare: thank-yous / rows / lost / duplicated | {bare_check['thanked']:,} / "
+        f"{bare_check['rows']:,} / {bare_check['lost']} / {bare_check['duplicated']} |",
+        "",
+        f"Other load on the machine: load average (1/5/15 min) {loads[0]} at the start, "
+        f"{loads[1]} at the end (which counts this benchmark's own server and client too; the "
+        "1-minute figure before each server started tells of the other processes). "
+        "Latency is measured by the client and includes queueing: "
+        f"{args.users} respondents share {settings['workers'] * settings['threads']} server "
+        f"threads. Server logs of this run: `{folder}`.",
+        "",
+    ]
+    if app["ran_out"] or bare["ran_out"]:
+        lines += ["**The run ran out of invitations: raise `--tokens`.**", ""]
+    lost = check["lost"] + check["duplicated"] + check["thanked_not_used"]
+    targets = errors_app == 0 and lost == 0 and ratio >= 0.5
+    lines += [f"Within target (0 errors, 0 lost, ratio >= 0.5): {'yes' if targets else 'no'}."]
+    lines += ["", "Machine:", "", machine()]
+    return "\n".join(lines)
+
+
+def prepare(url: str, tokens: int) -> tuple[list[str], dict]:
+    timings = {}
+    start = time.monotonic()
+    recreate_database(url)
+    klankbord(url, "init-db")
+    timings["migrate"] = time.monotonic() - start
+    start = time.monotonic()
+    issued, _campaign = seed(url, tokens)
+    timings["seed"] = time.monotonic() - start
+    timings["tokens"] = len(issued)
+    return issued, timings
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--warmup", type=float, default=5)
+    parser.add_argument("--tokens", type=int, default=6_000, help="invitations to issue")
+    parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
+    parser.add_argument("--write", action="store_true", help="record in bench/RESULTS.md")
+    args = parser.parse_args()
+
+    url = bench_url()
+    loads = [load_average(all_three=True)]
+    folder = log_folder("load")
+    print(f"load average {loads[0]}; logs in {folder}", flush=True)
+    tokens, timings = prepare(url, args.tokens)
+    create_bare_table(url)
+    print(f"database ready: {timings}", flush=True)
+    settings = gunicorn_settings()
+    env = {
+        "KLANKBORD_DATABASE_URL": url,
+        "KLANKBORD_SECRET_KEY": secrets.token_urlsafe(32),
+        "KLANKBORD_BENCH_DATABASE_URL": url,
+    }
+    app_server = Gunicorn(free_port(), env, folder / "gunicorn-app.log")
+    bare_server = Gunicorn(free_port(), env, folder / "gunicorn-bare.log", "bench._bare_app:app")
+    try:
+        run, app = measure(app_server, tokens, args.users, args.seconds, args.warmup)
+        check = count_app(url, app["thanked"], run.items)
+        print(f"app: {app['throughput']:.1f}/s, {check}", flush=True)
+        # The bare app needs no invitations: any token-shaped string will do.
+        bare_tokens = [secrets.token_urlsafe(32) for _ in range(len(tokens) * 4)]
+        _run, bare = measure(bare_server, bare_tokens, args.users, args.seconds, args.warmup)
+        bare_check = count_bare(url, bare["thanked"])
+        print(f"bare: {bare['throughput']:.1f}/s, {bare_check}", flush=True)
+    finally:
+        app_server.stop()
+        bare_server.stop()
+        if not args.keep_db:
+            drop_database(url)
+    loads.append(load_average(all_three=True))
+    markdown = report(args, settings, app, bare, check, bare_check, loads, timings, folder)
+    print(markdown)
+    if args.write:
+        write_section("load", markdown)
+    return 0
+
+
+def log_folder(name: str) -> Path:
+    # S108: a fresh, uniquely named folder for gunicorn's logs, nothing secret in it.
+    folder = Path(f"/tmp/klankbord-{name}-{time.strftime('%Y%m%d-%H%M%S')}")  # noqa: S108
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+if __name__ == "__main__":
+    sys.exit(main())

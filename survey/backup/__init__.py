@@ -1,0 +1,1 @@
+"""Backing up and restoring the configured database (``klankbord backup`` / ``restore``)."""

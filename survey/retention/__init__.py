@@ -1,0 +1,1 @@
+"""Retention: ``klankbord purge`` deletes what has outlived its purpose (README "Retention")."""
