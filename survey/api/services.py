@@ -23,11 +23,10 @@ from survey.models import ApiToken, Centre, School, StaffUser
 from survey.models.base import utcnow
 from survey.reports.exports import COLUMNS, tidy_rows
 from survey.reports.services import (
-    ReportRefused,
     cached_report,
     narrow,
     period_for,
-    restrict_to_school,
+    school_selection,
 )
 
 # A recognisable prefix lets secret scanners (and people) tell a Klankbord token from noise.
@@ -177,12 +176,7 @@ def _selection_rows(centre: Centre, selection: RowFilter) -> tuple[list[dict[str
         return hit[1], whole.threshold
     report = narrow(whole, selection.audience)
     if selection.school is not None:
-        report = restrict_to_school(report, selection.school.id)
-        school = ("school", selection.school.id)
-        # A school whose every respondent count is hidden has nothing to show but gaps; the
-        # report page refuses the same selection.
-        if all(r.respondents.get(school) is None for r in report.audiences):
-            raise ReportRefused(str(selection.school.id))
+        report = school_selection(report, selection.school.id)
     rows = [
         {column: _finite(values[column]) for column in COLUMNS}
         for values in (row.as_dict() for row in tidy_rows(report))

@@ -22,7 +22,7 @@ from survey.reports.services import (
     default_school_year,
     narrow,
     period_for,
-    restrict_to_school,
+    school_selection,
 )
 
 
@@ -88,9 +88,7 @@ def report_command(
             )
             if school is None:
                 _fail(_("No school with instellingsnummer %(number)s.", number=institution_number))
-            report = restrict_to_school(report, school.id)
-            if all(r.respondents.get(report.school.key) is None for r in report.audiences):
-                raise ReportRefused(institution_number)
+            report = school_selection(report, school.id)
         report = narrow(report, audience)
     except ReportRefused:
         _fail(

@@ -22,7 +22,7 @@ from survey.reports.services import (
     narrow,
     period_for,
     report_for,
-    restrict_to_school,
+    school_selection,
     school_years,
 )
 from survey.web import pdf_download
@@ -49,11 +49,7 @@ def _selection() -> tuple[ReportForm, CouncilReport | None, str | None]:
     report = report_for(user, period)
     try:
         if schools is not None and form.school.data:
-            report = restrict_to_school(report, int(form.school.data))
-            if all(
-                result.respondents.get(report.school.key) is None for result in report.audiences
-            ):
-                raise ReportRefused(form.school.data)
+            report = school_selection(report, int(form.school.data))
         report = narrow(report, form.audience.data or None)
     except ReportRefused:
         refusal = _(

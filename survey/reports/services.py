@@ -725,6 +725,18 @@ def restrict_to_school(report: CouncilReport, school_id: int) -> CouncilReport:
     )
 
 
+def school_selection(report: CouncilReport, school_id: int) -> CouncilReport:
+    """A school's report chosen as a filter; refused when every respondent count is hidden.
+
+    A school user's own report is never refused (it explains itself); a filter that would show
+    nothing but gaps is, so page, CLI and API all give the same reason.
+    """
+    report = restrict_to_school(report, school_id)
+    if all(result.respondents.get(report.school.key) is None for result in report.audiences):
+        raise ReportRefused(str(school_id))
+    return report
+
+
 def restrict_to_coach(report: CouncilReport, coach_id: int) -> CouncilReport:
     own: GroupKey = ("coach", coach_id)
 
