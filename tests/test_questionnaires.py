@@ -17,6 +17,7 @@ from survey.models import AnonymousResponse, Audience
 from survey.questionnaire_versions.services import (
     ChangedVersionError,
     current_version,
+    questionnaire_for,
     register_questionnaires,
 )
 
@@ -207,3 +208,15 @@ def test_a_version_without_responses_may_be_corrected(db):
     result = register_questionnaires([changed])
     assert result.updated == [f"tevredenheid-scholen v{scholen.version}"]
     assert current_version("tevredenheid-scholen").definition["title"]["nl"] == "Verbeterde titel"
+
+
+def test_the_parsed_questionnaire_follows_a_corrected_version(db):
+    # questionnaire_for caches per process: a correction must not keep serving the old text.
+    scholen = load_builtin()["tevredenheid-scholen"]
+    before = questionnaire_for(current_version("tevredenheid-scholen"))
+    edited = dict(scholen.definition, title={**scholen.title, "nl": "Verbeterde titel"})
+    register_questionnaires([type(scholen)(**{**scholen.__dict__, "definition": edited})])
+    after = questionnaire_for(current_version("tevredenheid-scholen"))
+    assert before.title["nl"] == scholen.title["nl"]
+    assert after.title["nl"] == "Verbeterde titel"
+    assert questionnaire_for(current_version("tevredenheid-scholen")) is after

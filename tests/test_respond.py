@@ -65,6 +65,14 @@ def _answer_page(client, path, value="3", extra=None, action=None):
     return client.post(path.split("?")[0], data=data)
 
 
+def test_the_thank_you_page_only_follows_an_answer(client, trajectory):
+    issued = _link(trajectory, "parent")
+    before = client.get(f"{issued.path}/thanks")
+    assert before.status_code == 302
+    assert before.headers["Location"].endswith(issued.path)
+    assert client.get("/r/not-a-link-of-ours/thanks").status_code == 404
+
+
 def test_parent_answers_the_feedbackmatrix_in_two_pages(client, db, trajectory):
     issued = _link(trajectory, "parent")
     first = client.get(issued.path)

@@ -11,8 +11,9 @@ from datetime import date, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import joinedload
 
-from questionnaires import Questionnaire, questionnaire_from_definition
+from questionnaires import Questionnaire
 from survey.extensions import db
 from survey.models import (
     Audience,
@@ -27,7 +28,7 @@ from survey.models import (
     School,
     Trajectory,
 )
-from survey.questionnaire_versions.services import current_version
+from survey.questionnaire_versions.services import current_version, questionnaire_for
 
 MATRIX_ID = "feedbackmatrix"
 DEFAULT_ROUND_DAYS = 28
@@ -69,7 +70,7 @@ def hash_token(token: str) -> str:
 
 def questionnaire_of(campaign: Campaign) -> Questionnaire:
     version = campaign.questionnaire_version
-    return questionnaire_from_definition(version.definition, version.label)
+    return questionnaire_for(version)
 
 
 def _version_or_error(questionnaire_id: str) -> QuestionnaireVersion:
@@ -92,7 +93,7 @@ def create_campaign(
 ) -> Campaign:
     """A campaign for one trajectory, one school, or (neither given) the whole centre."""
     version = _version_or_error(questionnaire_id)
-    questionnaire = questionnaire_from_definition(version.definition, version.label)
+    questionnaire = questionnaire_for(version)
     unknown = [a.value for a in audiences if a.value not in questionnaire.audiences]
     if not audiences or unknown:
         raise CampaignError(
@@ -162,7 +163,7 @@ def campaign_for_trajectory(
     for campaign in candidates:
         if campaign.accepts_answers(today) and audience.value in campaign.audiences:
             return campaign
-    questionnaire = questionnaire_from_definition(version.definition, version.label)
+    questionnaire = questionnaire_for(version)
     if audience.value not in questionnaire.audiences:
         raise CampaignError(
             _(
@@ -223,16 +224,39 @@ def issue_invitations(
     return issued
 
 
-def find_invitation(token: str) -> Invitation | None:
-    # Tokens are URL-safe base64; anything else cannot be ours and needs no query.
-    if not token or len(token) > 100:
-        return None
+def _token_matches(token: str):
     hashed = hash_token(token)
+    return or_(Invitation.token_hash == hashed, Invitation.reminder_token_hash == hashed)
+
+
+def _may_be_token(token: str) -> bool:
+    # Tokens are URL-safe base64; anything else cannot be ours and needs no query.
+    return bool(token) and len(token) <= 100
+
+
+def find_invitation(token: str) -> Invitation | None:
+    if not _may_be_token(token):
+        return None
     return db.session.scalar(
-        select(Invitation).where(
-            or_(Invitation.token_hash == hashed, Invitation.reminder_token_hash == hashed)
+        select(Invitation)
+        .where(_token_matches(token))
+        # Every respondent request needs the campaign and its questionnaire: one round trip.
+        .options(
+            joinedload(Invitation.campaign, innerjoin=True).joinedload(
+                Campaign.questionnaire_version, innerjoin=True
+            )
         )
     )
+
+
+def invitation_used(token: str) -> bool | None:
+    """Whether the link has been answered; ``None`` when no invitation has it.
+
+    One column, no joins: the thank-you page needs nothing more.
+    """
+    if not _may_be_token(token):
+        return None
+    return db.session.scalar(select(Invitation.used).where(_token_matches(token)))
 
 
 def close_campaign(campaign: Campaign, today: date) -> None:

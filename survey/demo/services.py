@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from questionnaires import Questionnaire, questionnaire_from_definition
+from questionnaires import Questionnaire
 from survey.extensions import db
 from survey.models import (
     AnonymousAnswer,
@@ -53,7 +53,11 @@ from survey.models import (
     Trajectory,
     TrajectoryStatus,
 )
-from survey.questionnaire_versions.services import current_version, register_builtin_questionnaires
+from survey.questionnaire_versions.services import (
+    current_version,
+    questionnaire_for,
+    register_builtin_questionnaires,
+)
 from survey.schoolyear import school_year_bounds
 
 DEMO_CENTRE_CODE = "demo"
@@ -340,7 +344,7 @@ def _current_questionnaires() -> dict[str, tuple[int, Questionnaire]]:
             raise LookupError(f"questionnaire {questionnaire_id} is not registered")
         found[questionnaire_id] = (
             version.id,
-            questionnaire_from_definition(version.definition, version.label),
+            questionnaire_for(version),
         )
     return found
 

@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from questionnaires import Questionnaire, questionnaire_from_definition
+from questionnaires import Questionnaire
 from questionnaires.vocabulary import MATRIX_THEMES
 from survey.extensions import db
 from survey.models import (
@@ -25,6 +25,7 @@ from survey.models import (
     QuestionnaireVersion,
     Trajectory,
 )
+from survey.questionnaire_versions.services import questionnaire_for
 
 # The perspectives in the order the matrix shows them (BRIEF.md §3).
 PERSPECTIVES = (
@@ -75,7 +76,7 @@ def _questionnaires(version_ids: set[int]) -> dict[int, Questionnaire]:
     versions = db.session.scalars(
         select(QuestionnaireVersion).where(QuestionnaireVersion.id.in_(version_ids))
     )
-    return {v.id: questionnaire_from_definition(v.definition, v.label) for v in versions}
+    return {v.id: questionnaire_for(v) for v in versions}
 
 
 def matrix_rounds(trajectory: Trajectory) -> list[Round]:

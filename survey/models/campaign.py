@@ -97,6 +97,13 @@ class Campaign(db.Model):
             return self.trajectory.school
         return self.school
 
+    @property
+    def school_id_for_responses(self) -> int | None:
+        """The id of :attr:`school_for_responses`, without loading the school."""
+        if self.trajectory is not None:
+            return self.trajectory.school_id
+        return self.school_id
+
 
 class Invitation(db.Model):
     """A single-use link. Only the token's SHA-256 is stored; ``used`` has no time on purpose."""

@@ -28,7 +28,9 @@ class QuestionnaireVersion(db.Model):
     version: Mapped[int]
     mode: Mapped[QuestionnaireMode] = enum_column(QuestionnaireMode, "mode")
     content_hash: Mapped[str] = mapped_column(String(64))
-    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Deferred: every respondent request loads its campaign's version, but the parsed
+    # questionnaire is cached per content hash, so the JSON is only needed on a cache miss.
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     registered_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from questionnaires import Questionnaire, load_builtin
+from questionnaires import Questionnaire, load_builtin, questionnaire_from_definition
 from survey.extensions import db
 from survey.models import AnonymousResponse, MatrixResponse, QuestionnaireMode
 from survey.models import QuestionnaireVersion as Version
@@ -30,6 +30,24 @@ class RegisterResult:
     added: list[str]
     updated: list[str]
     unchanged: list[str]
+
+
+# Parsed questionnaires by (content hash, label). A registered definition changes only
+# together with its hash, so an entry never goes stale; validating the definition again on
+# every request was a measurable share of a respondent's submission (bench/load.py).
+_PARSED: dict[tuple[str, str], Questionnaire] = {}
+_PARSED_KEPT = 256
+
+
+def questionnaire_for(version: Version) -> Questionnaire:
+    """The questionnaire a registered version holds, parsed once per process."""
+    key = (version.content_hash, version.label)
+    found = _PARSED.get(key)
+    if found is None:
+        if len(_PARSED) >= _PARSED_KEPT:
+            _PARSED.clear()
+        found = _PARSED[key] = questionnaire_from_definition(version.definition, version.label)
+    return found
 
 
 def response_count(version: Version) -> int:

@@ -36,7 +36,7 @@ from analysis import (
     mean_ci,
     summarize_groups,
 )
-from questionnaires.schema import Questionnaire, questionnaire_from_definition
+from questionnaires.schema import Questionnaire
 from survey import clock
 from survey.extensions import db
 from survey.models import (
@@ -55,6 +55,7 @@ from survey.models import (
     Trajectory,
     TrajectoryStatusChange,
 )
+from survey.questionnaire_versions.services import questionnaire_for
 from survey.reports.scrub import Placeholders, scrub
 from survey.reports.suppression import hidden_cells
 from survey.reports.trajectory_figures import TrajectoryFigures, trajectory_figures
@@ -323,7 +324,7 @@ def _questionnaires(centre: Centre, years: Iterable[str]) -> dict[Audience, list
     ):
         if version_id in versions:
             version = versions[version_id]
-            found[audience].append(questionnaire_from_definition(version.definition, version.label))
+            found[audience].append(questionnaire_for(version))
     return found
 
 

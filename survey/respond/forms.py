@@ -33,23 +33,47 @@ def build_page_form(
     answers: Answers,
 ) -> FlaskForm:
     """A FlaskForm (with its CSRF field) holding the page's statements and open questions."""
+    data: dict[str, Any] = {}
+    for item in page.items:
+        if item.id in answers.values:
+            data[item_field(item.id)] = str(answers.values[item.id])
+    for question in page.open_questions:
+        if question.id in answers.texts:
+            data[open_field(question.id)] = answers.texts[question.id]
+    form_class = _page_form_class(page, questionnaire, audience, language)
+    return form_class(formdata=formdata, data=data)
+
+
+# Form classes by (questionnaire object, page, audience, language). Making a WTForms class
+# with a field per statement on every request was a measurable share of a respondent's CPU
+# time. The questionnaire is kept in the value so that its id() cannot be reused while cached;
+# parsed questionnaires are themselves cached per version (questionnaire_for).
+_FORM_CLASSES: dict[tuple, tuple[Questionnaire, type[FlaskForm]]] = {}
+_FORM_CLASSES_KEPT = 512
+
+
+def _page_form_class(
+    page: Page, questionnaire: Questionnaire, audience: str, language: str
+) -> type[FlaskForm]:
+    key = (id(questionnaire), tuple(page.ids), audience, language)
+    cached = _FORM_CLASSES.get(key)
+    if cached is not None and cached[0] is questionnaire:
+        return cached[1]
 
     class PageForm(FlaskForm):
         pass
 
-    data: dict[str, Any] = {}
     for item in page.items:
         item_type = ITEM_TYPES[questionnaire.scales[item.scale].kind]
         setattr(
             PageForm, item_field(item.id), item_type.field(item, questionnaire, audience, language)
         )
-        if item.id in answers.values:
-            data[item_field(item.id)] = str(answers.values[item.id])
     for question in page.open_questions:
         setattr(PageForm, open_field(question.id), OPEN_TYPE.field(question, audience, language))
-        if question.id in answers.texts:
-            data[open_field(question.id)] = answers.texts[question.id]
-    return PageForm(formdata=formdata, data=data)
+    if len(_FORM_CLASSES) >= _FORM_CLASSES_KEPT:
+        _FORM_CLASSES.clear()
+    _FORM_CLASSES[key] = (questionnaire, PageForm)
+    return PageForm
 
 
 def unknown_fields(formdata: MultiDict, questionnaire: Questionnaire) -> list[str]:

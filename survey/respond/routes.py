@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 
 from survey import clock
 from survey.accounts.limits import throttle_link_guessing
-from survey.campaigns.services import find_invitation, questionnaire_of
+from survey.campaigns.services import find_invitation, invitation_used, questionnaire_of
 from survey.extensions import csrf, db
 from survey.models import Audience, CampaignStatus, Invitation
 from survey.respond.forms import build_page_form, collect_answers, unknown_fields
@@ -77,14 +77,18 @@ def _opened_in_this_browser() -> bool:
     return _link_mark(token) in session.get(OPENED_LINKS, [])
 
 
-def _invitation_or_404(token: str) -> Invitation:
-    invitation = find_invitation(token)
-    if invitation is None:
-        abort(404)  # counted by throttle_link_guessing
+def _remember_opened(token: str) -> None:
     mark = _link_mark(token)
     opened = session.get(OPENED_LINKS, [])
     if mark not in opened:
         session[OPENED_LINKS] = [*opened[-(_OPENED_LINKS_KEPT - 1) :], mark]
+
+
+def _invitation_or_404(token: str) -> Invitation:
+    invitation = find_invitation(token)
+    if invitation is None:
+        abort(404)  # counted by throttle_link_guessing
+    _remember_opened(token)
     return invitation
 
 
@@ -216,7 +220,10 @@ def _render_form(invitation, questionnaire, form, pages, number, errors, notice)
 @bp.route("/<token>/thanks")
 @throttle_link_guessing(exempt_when=_opened_in_this_browser)
 def thanks(token: str) -> str | Response:
-    invitation = _invitation_or_404(token)
-    if not invitation.used:
+    used = invitation_used(token)
+    if used is None:
+        abort(404)  # counted by throttle_link_guessing
+    _remember_opened(token)
+    if not used:
         return redirect(url_for("respond.answer", token=token))
     return render_template("respond/thanks.html")

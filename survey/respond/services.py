@@ -159,7 +159,6 @@ def _store_matrix(
 def _store_in_inbox(
     campaign: Campaign, audience: Audience, values: dict, texts: dict, today: date
 ) -> None:
-    school = campaign.school_for_responses
     coach_id = None
     if audience is Audience.TEACHER and campaign.trajectory is not None:
         # A teacher rates the coaching received: the coach is one of the few attributes kept.
@@ -167,7 +166,7 @@ def _store_in_inbox(
         coach_id = coaches[0].id if coaches else None
     payload = {
         "questionnaire_version_id": campaign.questionnaire_version_id,
-        "school_id": school.id if school else None,
+        "school_id": campaign.school_id_for_responses,
         "school_year": school_year_of(today),
         "audience": audience.value,
         "coach_id": coach_id,
