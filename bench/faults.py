@@ -15,7 +15,8 @@ send the SAME answers on the SAME link again (same cookie, same CSRF token: the 
 the same across the restart). Afterwards every link that got a thank-you page must be spent
 (checked per link), spent links must hold exactly one anonymous response each, and the kinds
 of failures the respondents saw are counted per phase: 500 or 503, with or without the Dutch
-"your answers were not sent, try again" page.
+"try again in a moment" page (after a failed send: "your answers may not have arrived, send
+them again").
 
 PostgreSQL's restart cuts every connection of the cluster, other databases' too: the script
 waits up to 60 s for the cluster to have no other clients first, and reports how many it cut.
@@ -256,8 +257,9 @@ def report(args, settings, run, faults, rows, check, findings, loads, timings, f
             for r in rows
         ),
         "",
-        'Error pages respondents saw (all phases; "retry page" = the Dutch page saying the '
-        'answers were not sent and to try again, "raw page" = anything else): '
+        'Error pages respondents saw (all phases; "retry page" = the Dutch page asking to try '
+        'again in a moment (after a failed send: to send the answers again), "raw page" = '
+        "anything else): "
         + (", ".join(f"{kind} x{n}" for kind, n in sorted(pages.items())) or "none")
         + ".",
         "",

@@ -57,9 +57,11 @@ DEFAULT_URL = "postgresql+psycopg://klankbord:klankbord@127.0.0.1:5432/klankbord
 QUESTIONNAIRE = "tevredenheid-ouders"
 BIN = Path(sys.executable).parent  # the venv's bin: gunicorn and klankbord live next to python
 THANKS_MARK = b"Bedankt!"
-# The respondent's error page (respond/error.html) in Dutch: "your answers were not sent, go
-# back and try again in a moment: the answers on the page are still there".
-RETRY_MARK = b"Je antwoorden zijn niet verstuurd"
+# The respondent's error page (respond/error.html) in Dutch. After a failed POST it reads "Je
+# antwoorden zijn misschien niet aangekomen. Ga terug (...) en verstuur ze zo meteen opnieuw.",
+# after a failed GET (form, thank-you page) "Deze pagina kon nu niet geladen worden. Probeer
+# het zo meteen opnieuw."; the mark is the part both share, so every phase counts it.
+RETRY_MARK = b"zo meteen opnieuw"
 COMMENT_SHARE = 0.25
 COMMENTS = [
     "De leerondersteuner neemt echt de tijd voor ons kind.",

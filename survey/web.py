@@ -6,12 +6,12 @@ import logging
 import re
 from datetime import date
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Request, Response, render_template, request
 from flask_babel import format_date, format_decimal, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
-from werkzeug.exceptions import HTTPException, ServiceUnavailable
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from survey.accounts import RedactPasswordTokens
@@ -57,6 +57,29 @@ class RedactTokens(logging.Filter):
         return True
 
 
+class NulFreeFormRequest(Request):
+    """A request whose form values never hold a NUL character (U+0000).
+
+    PostgreSQL text cannot hold NUL: the driver refuses the whole statement, so one NUL typed
+    or pasted into any form field (a name, a note, a code, an e-mail address used in a
+    lookup) was a 500 there, and on SQLite it was stored. Nobody means a NUL, so it is dropped
+    here, once for every form, before a form class, a validator or a view reads the value.
+    Field names are left alone (they are never stored) and so are uploaded files, whose
+    content the import checks itself.
+    """
+
+    def _load_form_data(self) -> None:
+        # The hook Flask itself extends; it fills ``form`` and ``files`` from the body once.
+        parsed = "form" in self.__dict__
+        super()._load_form_data()
+        form = self.__dict__["form"]
+        if parsed or not any("\x00" in value for _name, value in form.items(multi=True)):
+            return
+        self.__dict__["form"] = self.parameter_storage_class(
+            (name, value.replace("\x00", "")) for name, value in form.items(multi=True)
+        )
+
+
 def pdf_download(data: bytes, filename: str) -> Response:
     """A PDF sent as a download. Never cached: letters hold single-use links."""
     return Response(
@@ -70,6 +93,7 @@ def pdf_download(data: bytes, filename: str) -> Response:
 
 
 def register_web_helpers(app: Flask) -> None:
+    app.request_class = NulFreeFormRequest
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
@@ -134,20 +158,40 @@ def register_web_helpers(app: Flask) -> None:
     def csrf_failed(_error: CSRFError) -> tuple[str, int]:
         return render_template("errors/csrf.html"), 400
 
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge) -> tuple[str, int] | Response:
+        # A body over MAX_CONTENT_LENGTH (or a form field over Flask's MAX_FORM_MEMORY_SIZE).
+        # The import page has its own handler, which names its larger limit.
+        if is_api_request():
+            return http_problem(error)
+        if request.blueprint == "respond":
+            return render_template("respond/too_large.html"), 413
+        return render_template("errors/413.html"), 413
+
+    def respondent_error(
+        status: int, headers: dict[str, str] | None = None
+    ) -> tuple[str, int, dict[str, str]]:
+        # A failed POST may or may not have stored the answers; a failed GET stored nothing
+        # new. The page says which (templates/respond/error.html).
+        page = render_template("respond/error.html", sending=request.method == "POST")
+        return page, status, headers or {}
+
     @app.errorhandler(500)
-    def server_error(_error: Exception) -> tuple[str, int]:
+    def server_error(_error: Exception) -> tuple[str, int] | tuple[str, int, dict[str, str]]:
         db.session.rollback()
         if request.blueprint == "respond":
-            return render_template("respond/error.html"), 500
+            return respondent_error(500)
         return render_template("errors/500.html"), 500
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError) -> tuple[str, int, dict] | Response:
         # The database cannot be reached for a moment (a restart, a failover, connections
-        # cut): the request's transaction is rolled back, so nothing of it was stored, and
-        # the same request will work again shortly. A 503 with Retry-After says exactly that
-        # (a raw 500 would count as a bug); a respondent gets the page saying their answers
-        # were not sent and to try again, the answers still on the page behind it.
+        # cut): the request's open transaction is rolled back, and the same request will work
+        # again shortly. A 503 with Retry-After says exactly that (a raw 500 would count as a
+        # bug). A respondent's answers may still have been stored by an earlier commit of the
+        # same request (the answer page commits, then publishes), so after a POST their page
+        # says they may not have arrived and to send them again, which is harmless; after a
+        # GET, that the page could not be loaded.
         db.session.rollback()
         # The driver's own message (host and port, no SQL and no parameters); the endpoint,
         # not the path, which may hold a respondent's token.
@@ -159,7 +203,7 @@ def register_web_helpers(app: Flask) -> None:
             response.headers.update(retry)
             return response
         if request.blueprint == "respond":
-            return render_template("respond/error.html"), 503, retry
+            return respondent_error(503, retry)
         return render_template("errors/500.html"), 503, retry
 
     @app.teardown_appcontext

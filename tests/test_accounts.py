@@ -507,3 +507,49 @@ def test_a_password_link_works_over_https_without_a_referer(app, db, make):
     done = client.post(f"/password/{token}", base_url=base, data={**data, "csrf_token": csrf})
     assert done.status_code == 302
     assert user.check_password(NEW_PASSWORD)
+
+
+@pytest.mark.parametrize("sent_token", ["none", "wrong", "stale"])
+def test_a_refused_csrf_token_on_the_password_page_says_so_and_the_page_still_works(
+    app, db, make, monkeypatch, sent_token
+):
+    user = make.user(make.centre())
+    token = issue_password_token(user, timedelta(hours=1))
+    db.session.flush()
+    client = app.test_client()
+    path = f"/password/{token}"
+    data = {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    if sent_token == "wrong":
+        data["csrf_token"] = "niet-het-juiste-token"
+    if sent_token == "stale":
+        # The page's own token, sent after it expired (the page stood open too long).
+        data["csrf_token"] = csrf_token(client, path)
+        monkeypatch.setitem(app.config, "WTF_CSRF_TIME_LIMIT", -1)
+    refused = client.post(path, data=data)
+    monkeypatch.undo()
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 200
+    assert (
+        '<p class="error" role="alert">'
+        "Voor je veiligheid: typ je nieuwe wachtwoord nog een keer en bewaar het.</p>"
+    ) in page
+    assert not user.check_password(NEW_PASSWORD)
+    # The page that says so carries a fresh token: sending the form from it works.
+    fresh = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    done = client.post(path, data={**data, "csrf_token": fresh})
+    assert done.status_code == 302
+    assert done.headers["Location"].endswith("/login")
+    assert user.check_password(NEW_PASSWORD)
+
+
+def test_the_password_page_shows_no_security_message_for_a_field_error(client, db, make):
+    user = make.user(make.centre())
+    token = issue_password_token(user, timedelta(hours=1))
+    db.session.flush()
+    response = post_form(
+        client, f"/password/{token}", {"password": NEW_PASSWORD, "confirm": "iets-anders-lang"}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "De twee wachtwoorden zijn niet hetzelfde." in page
+    assert "Voor je veiligheid" not in page

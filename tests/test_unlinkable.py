@@ -125,6 +125,7 @@ def test_answers_cannot_be_linked_to_invitations(world):
         responses = (
             connection.execute(
                 text(
+                    # As above: only the two constant system-column names are formatted in.
                     f"SELECT id, school_id, school_year, audience, coach_id, submitted_on, "  # noqa: S608
                     f"{position} AS pos{system} FROM anonymous_response"
                 )

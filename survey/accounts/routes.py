@@ -98,11 +98,18 @@ def set_password(token: str) -> tuple[str, int, dict[str, str]] | Response:
         db.session.commit()
         flash(_("Your password has been saved. You can log in now."), "success")
         return redirect(url_for("auth.login"))
+    error = None
+    if form.errors.get("csrf_token"):
+        # The token is missing, forged or stale (the page stood open for over an hour, the
+        # session cookie was lost). Its field is hidden, so without this the page would come
+        # back empty without a word; the new page carries a fresh token that works.
+        error = _("For your security, please type your new password again and save it.")
     page = render_template(
         "accounts/set_password.html",
         form=form,
         user=record.user,
         min_length=MIN_PASSWORD_LENGTH,
+        error=error,
     )
     return page, 200, _NO_REFERRER
 

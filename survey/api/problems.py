@@ -98,6 +98,8 @@ def _detail(status: int) -> str:
         return _("This API has no such address. The OpenAPI document lists what it offers.")
     if status == 405:
         return _("This API only reads: use GET.")
+    if status == 413:
+        return _("The request is larger than this API accepts.")
     if status == 429:
         return _("Too many requests. Wait a minute and try again.")
     if status >= 500:
