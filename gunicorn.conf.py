@@ -49,9 +49,27 @@ timeout = 60
 # On a restart or deploy, requests in flight get this long to finish.
 graceful_timeout = 30
 
-# Each worker opens its own database pool after the fork: connections (and SQLite handles)
-# shared across a fork get corrupted.
-preload_app = False
+# The master imports the app once and forks workers from it. A worker then starts in
+# milliseconds instead of re-importing scipy, matplotlib and WeasyPrint (seconds of CPU each
+# time, and max_requests recycles workers all day), and the imported code is shared memory.
+# A deploy therefore needs a restart, not a HUP.
+preload_app = True
+
+
+def post_fork(server: object, worker: object) -> None:
+    """Give each worker a fresh database pool.
+
+    Connections (and SQLite handles) shared across a fork get corrupted. The master makes
+    none (create_app does not query), but should one ever exist, close=False drops the
+    inherited ones without closing the master's socket under it.
+    """
+    from survey.extensions import db
+    from survey.wsgi import app
+
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)
+
 
 # Recycle workers now and then so a slow leak (matplotlib, WeasyPrint caches) cannot grow for
 # ever; the jitter stops all workers restarting at the same moment.

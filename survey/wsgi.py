@@ -1,7 +1,7 @@
 """The WSGI entry point for production servers (``wsgi_app`` in gunicorn.conf.py).
 
-Every gunicorn worker imports this after forking (``preload_app = False``), so each builds its
-own application and database pool.
+gunicorn imports it once in the master (``preload_app = True``) and forks its workers from it;
+``post_fork`` in gunicorn.conf.py gives each worker its own database pool.
 """
 
 from __future__ import annotations
