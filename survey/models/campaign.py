@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Uuid
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import db
@@ -109,11 +109,15 @@ class Invitation(db.Model):
     """A single-use link. Only the token's SHA-256 is stored; ``used`` has no time on purpose."""
 
     __tablename__ = "invitation"
+    # Leads with campaign_id, so it serves every "links of this campaign" query; audience
+    # and day let the council report count a centre's invitations from the index alone
+    # (bench/scale.py: 235 ms on 1.6 million links with the old campaign-only index).
+    __table_args__ = (
+        Index("ix_invitation_campaign_audience_created", "campaign_id", "audience", "created_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("campaign.id", ondelete="CASCADE"), index=True
-    )
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # A reminder carries a fresh link (the first token is not stored, so it cannot be
     # re-sent); both links then lead to this invitation.

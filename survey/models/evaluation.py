@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import db
@@ -119,10 +119,13 @@ class AuditEntry(db.Model):
     """Who looked at trajectory-level feedback, and when (BRIEF.md §5)."""
 
     __tablename__ = "audit_entry"
+    # The audit page lists one centre's entries, newest first: read in index order, no sort
+    # (bench/scale.py). ``at`` alone serves the purge.
+    __table_args__ = (Index("ix_audit_entry_centre_at", "centre_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"), index=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(40))
     trajectory_id: Mapped[int | None] = mapped_column(
