@@ -12,6 +12,7 @@ import csv
 import io
 import random
 import re
+import types
 from collections import defaultdict
 from datetime import date
 
@@ -592,3 +593,37 @@ def test_a_cached_report_is_rebuilt_when_answers_are_published(app, db, centre_d
     assert second is not first
     parents = next(r for r in second.audiences if r.audience is Audience.PARENT)
     assert parents.total == 34
+
+
+def test_requests_arriving_together_share_one_build(app, monkeypatch):
+    # The database is not what is tested here: the fingerprint is held still and the build
+    # replaced by a slow counter, so that the threads really overlap.
+    import threading
+    import time
+
+    from survey.reports import services
+
+    builds = []
+
+    def slow_build(centre, period):
+        builds.append(centre.id)
+        time.sleep(0.3)
+        return object()
+
+    monkeypatch.setattr(services, "_fingerprint", lambda centre: ("unchanged",))
+    monkeypatch.setattr(services, "build_report", slow_build)
+    centre = types.SimpleNamespace(id=987654)
+    results = []
+
+    def request() -> None:
+        with app.test_request_context():
+            results.append(services.cached_report(centre, period_for(YEAR)))
+
+    threads = [threading.Thread(target=request) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert builds == [987654]
+    assert len(results) == 4
+    assert all(result is results[0] for result in results)

@@ -802,6 +802,10 @@ _CACHE_SIZE = 16
 _cache: dict[tuple, tuple[tuple, float, CouncilReport]] = {}
 # gunicorn runs several threads per worker: evicting and storing must not interleave.
 _cache_lock = threading.Lock()
+# One build per key at a time: when a dashboard's first requests for a big centre arrive
+# together, the others wait for that build instead of each building the same report
+# (bench/scale.py: parallel builds made the slowest request 30 s).
+_build_locks: dict[tuple, threading.Lock] = {}
 
 
 def _fingerprint(centre: Centre) -> tuple:
@@ -831,13 +835,29 @@ def cached_report(centre: Centre, period: Period) -> CouncilReport:
         _language(),
     )
     fingerprint = _fingerprint(centre)
-    hit = _cache.get(key)
-    now = time.monotonic()
-    if hit is not None and hit[0] == fingerprint and now - hit[1] < CACHE_SECONDS:
-        return hit[2]
-    report = build_report(centre, period)
+    fresh = _fresh_hit(key, fingerprint)
+    if fresh is not None:
+        return fresh
     with _cache_lock:
-        while len(_cache) >= _CACHE_SIZE:
-            _cache.pop(next(iter(_cache)))
-        _cache[key] = (fingerprint, now, report)
+        building = _build_locks.setdefault(key, threading.Lock())
+    with building:
+        fresh = _fresh_hit(key, fingerprint)  # built by the request we waited for
+        if fresh is not None:
+            return fresh
+        report = build_report(centre, period)
+        with _cache_lock:
+            while len(_cache) >= _CACHE_SIZE:
+                _cache.pop(next(iter(_cache)))
+            _cache[key] = (fingerprint, time.monotonic(), report)
+            if len(_build_locks) > 4 * _CACHE_SIZE:
+                # Locks of keys long gone. Should one be in use, a request arriving just now
+                # builds that report a second time; nothing worse.
+                _build_locks.clear()
     return report
+
+
+def _fresh_hit(key: tuple, fingerprint: tuple) -> CouncilReport | None:
+    hit = _cache.get(key)
+    if hit is not None and hit[0] == fingerprint and time.monotonic() - hit[1] < CACHE_SECONDS:
+        return hit[2]
+    return None
