@@ -63,10 +63,14 @@ def post_fork(server: object, worker: object) -> None:
     none (create_app does not query), but should one ever exist, close=False drops the
     inherited ones without closing the master's socket under it.
     """
-    from survey.extensions import db
-    from survey.wsgi import app
+    import sys
 
-    with app.app_context():
+    wsgi = sys.modules.get("survey.wsgi")
+    if wsgi is None:  # another app served with this file (bench/_bare_app.py)
+        return
+    from survey.extensions import db
+
+    with wsgi.app.app_context():
         for engine in db.engines.values():
             engine.dispose(close=False)
 
