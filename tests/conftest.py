@@ -175,11 +175,30 @@ _CSRF = re.compile(
 )
 
 
-def csrf_token(client: FlaskClient, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
+def csrf_in(page: str) -> str:
+    """The CSRF token of the (first) form in a page's HTML."""
     match = _CSRF.search(page)
-    assert match, f"no CSRF token on {path}"
+    assert match, "no CSRF token on the page"
     return match.group(1) or match.group(2)
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    return csrf_in(client.get(path).get_data(as_text=True))
+
+
+def radio_names(page: str) -> list[str]:
+    """The statements (radio groups) on a respondent's page."""
+    return sorted(set(re.findall(r'name="(item-[^"]+)"', page)))
+
+
+def checked_radios(page: str) -> dict[str, str]:
+    """Which value each radio group has checked in the HTML."""
+    found = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        if " checked" in tag and 'type="radio"' in tag:
+            name = re.search(r'name="([^"]+)"', tag).group(1)
+            found[name] = re.search(r'value="([^"]+)"', tag).group(1)
+    return found
 
 
 def login(client: FlaskClient, email: str, password: str = TEST_PASSWORD, follow: bool = False):

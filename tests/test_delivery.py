@@ -10,7 +10,7 @@ from sqlalchemy import select
 from survey.campaigns.delivery import letters_pdf, render_letters
 from survey.campaigns.services import campaign_for_trajectory, issue_invitations
 from survey.models import Audience, Campaign, Invitation
-from tests.conftest import TODAY
+from tests.conftest import TODAY, csrf_in
 
 pytestmark = pytest.mark.usefixtures("today")
 
@@ -91,7 +91,7 @@ def test_emails_are_sent_reminded_once_and_then_forgotten(
     path = links["an@example.org"].split("://", 1)[1].split("/", 1)[1]
     page = client.get("/" + path).get_data(as_text=True)
     names = set(re.findall(r'name="(item-[^"]+)"', page))
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_in(page)
     client.post("/" + path, data=dict.fromkeys(names, "3") | {"csrf_token": token, "page": "0"})
     campaign = db.session.scalar(select(Campaign))
     smtp.messages.clear()

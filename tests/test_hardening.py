@@ -10,7 +10,7 @@ from flask_limiter.util import get_remote_address
 
 from survey.campaigns.services import campaign_for_trajectory, issue_invitations
 from survey.models import Audience, Role
-from tests.conftest import TODAY, csrf_token, login, make_app
+from tests.conftest import TODAY, csrf_in, csrf_token, login, make_app
 
 HSTS = "max-age=31536000; includeSubDomains"
 
@@ -74,7 +74,7 @@ def test_respondent_can_answer_over_https_without_a_referer(client, respondent_p
     https = "https://klankbord.example"
     page = client.get(respondent_path, base_url=https).get_data(as_text=True)
     data = dict.fromkeys(set(re.findall(r'name="(item-[^"]+)"', page)), "3")
-    data["csrf_token"] = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
+    data["csrf_token"] = csrf_in(page)
     data["page"] = "0"
     data["action"] = "next"
     answered = client.post(respondent_path, data=data, base_url=https)

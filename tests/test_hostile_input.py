@@ -27,7 +27,7 @@ from survey.models import (
     ResponseInbox,
     Role,
 )
-from tests.conftest import TODAY, csrf_token, login
+from tests.conftest import TODAY, checked_radios, csrf_in, csrf_token, login, radio_names
 
 pytestmark = pytest.mark.usefixtures("today")
 
@@ -48,23 +48,6 @@ def trajectory(make):
 def _link(trajectory, role="parent", questionnaire="tevredenheid-ouders"):
     campaign = campaign_for_trajectory(trajectory, Audience(role), TODAY, questionnaire)
     return issue_invitations(campaign, Audience(role), 1, TODAY)[0]
-
-
-def _csrf(page: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-
-
-def _radio_names(page: str) -> list[str]:
-    return sorted(set(re.findall(r'name="(item-[^"]+)"', page)))
-
-
-def _checked(page: str) -> dict[str, str]:
-    found = {}
-    for tag in re.findall(r"<input[^>]*>", page):
-        if " checked" in tag and 'type="radio"' in tag:
-            name = re.search(r'name="([^"]+)"', tag).group(1)
-            found[name] = re.search(r'value="([^"]+)"', tag).group(1)
-    return found
 
 
 def _used(db, issued) -> bool:
@@ -96,7 +79,7 @@ TOO_LARGE_FOR_RESPONDENTS = {
 def test_an_oversized_respondent_form_is_a_413_page(client, db, trajectory, language):
     issued = _link(trajectory)
     page = client.get(f"{issued.path}?lang={language}").get_data(as_text=True)
-    body = f"csrf_token={_csrf(page)}&open-nog-iets=".encode() + b"x" * MAX_CONTENT_LENGTH
+    body = f"csrf_token={csrf_in(page)}&open-nog-iets=".encode() + b"x" * MAX_CONTENT_LENGTH
     response = client.post(issued.path, data=body, content_type=FORM)
     assert response.status_code == 413
     html = response.get_data(as_text=True)
@@ -215,8 +198,8 @@ def test_invalid_utf8_in_a_comment_keeps_the_answer(client, db, trajectory):
     issued = _link(trajectory)
     page = client.get(f"{issued.path}?page=%ff&lang=%ff%fe").get_data(as_text=True)
     assert 'lang="nl"' in page
-    names = _radio_names(page)
-    pairs = [(name, "3") for name in names] + [("csrf_token", _csrf(page)), ("page", "0")]
+    names = radio_names(page)
+    pairs = [(name, "3") for name in names] + [("csrf_token", csrf_in(page)), ("page", "0")]
     # Percent-encoded bytes that are no UTF-8: kept as the characters that were sent.
     body = _urlencoded(pairs, b"&open-nog-iets=Goed%FF%FEzo")
     response = client.post(issued.path, data=body, content_type=FORM)
@@ -230,8 +213,8 @@ def test_invalid_utf8_in_a_comment_keeps_the_answer(client, db, trajectory):
 def test_raw_invalid_utf8_in_a_multipart_form_keeps_the_answers(client, db, trajectory):
     issued = _link(trajectory)
     page = client.get(issued.path).get_data(as_text=True)
-    names = _radio_names(page)
-    fields = dict.fromkeys(names, "2") | {"csrf_token": _csrf(page), "page": "0"}
+    names = radio_names(page)
+    fields = dict.fromkeys(names, "2") | {"csrf_token": csrf_in(page), "page": "0"}
     boundary = "hostileboundary"
     parts = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
@@ -256,7 +239,7 @@ def test_raw_invalid_utf8_in_a_urlencoded_form_is_a_clear_error(client, db, traj
     the respondent is asked to send again, nothing is stored, no 500."""
     issued = _link(trajectory)
     page = client.get(issued.path).get_data(as_text=True)
-    pairs = [(name, "3") for name in _radio_names(page)] + [("csrf_token", _csrf(page))]
+    pairs = [(name, "3") for name in radio_names(page)] + [("csrf_token", csrf_in(page))]
     body = _urlencoded(pairs, b"&open-nog-iets=Goed\xff\xc3(")
     response = client.post(issued.path, data=body, content_type=FORM)
     html = response.get_data(as_text=True)
@@ -270,14 +253,14 @@ def test_raw_invalid_utf8_in_a_urlencoded_form_is_a_clear_error(client, db, traj
 def test_invalid_utf8_as_an_answer_is_refused_with_the_others_kept(client, db, trajectory):
     issued = _link(trajectory)
     page = client.get(issued.path).get_data(as_text=True)
-    names = _radio_names(page)
-    pairs = [(name, "2") for name in names[1:]] + [("csrf_token", _csrf(page)), ("page", "0")]
+    names = radio_names(page)
+    pairs = [(name, "2") for name in names[1:]] + [("csrf_token", csrf_in(page)), ("page", "0")]
     body = _urlencoded(pairs, f"&{names[0]}=%ff%fe&open-nog-iets=%C3%A9%ff".encode())
     response = client.post(issued.path, data=body, content_type=FORM)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Dit antwoord is geen van de mogelijkheden. Kies opnieuw." in html
-    assert _checked(html) == dict.fromkeys(names[1:], "2")
+    assert checked_radios(html) == dict.fromkeys(names[1:], "2")
     assert not _used(db, issued)
     assert _inbox(db) == []
 
@@ -295,12 +278,12 @@ def test_invalid_utf8_as_an_answer_is_refused_with_the_others_kept(client, db, t
 def test_odd_digits_are_refused_not_crashed_on(client, db, trajectory, value):
     issued = _link(trajectory)
     page = client.get(issued.path).get_data(as_text=True)
-    names = _radio_names(page)
-    data = dict.fromkeys(names, "4") | {names[0]: value, "csrf_token": _csrf(page), "page": "0"}
+    names = radio_names(page)
+    data = dict.fromkeys(names, "4") | {names[0]: value, "csrf_token": csrf_in(page), "page": "0"}
     for action in ("submit", "save"):
         response = client.post(issued.path, data=data | {"action": action})
         assert response.status_code == 422, action
-        assert _checked(response.get_data(as_text=True)) == dict.fromkeys(names[1:], "4")
+        assert checked_radios(response.get_data(as_text=True)) == dict.fromkeys(names[1:], "4")
     assert not _used(db, issued)
 
 
@@ -309,8 +292,8 @@ def test_nul_bytes_in_a_comment_are_dropped_before_storage(app, client, db, traj
     links = [_link(trajectory) for _ in range(app.config["ANONYMITY_THRESHOLD"])]
     for number, issued in enumerate(links):
         page = client.get(issued.path).get_data(as_text=True)
-        data = dict.fromkeys(_radio_names(page), "3")
-        data |= {"csrf_token": _csrf(page), "page": "0", "open-nog-iets": f"Goed\x00 {number}"}
+        data = dict.fromkeys(radio_names(page), "3")
+        data |= {"csrf_token": csrf_in(page), "page": "0", "open-nog-iets": f"Goed\x00 {number}"}
         response = client.post(issued.path, data=data)
         assert response.status_code == 302, number
     texts = sorted(db.session.scalars(select(AnonymousComment.text)))
@@ -361,14 +344,14 @@ def test_invalid_utf8_in_the_report_query(client, db, make):
 def test_a_comment_beyond_max_length_is_refused_in_dutch_and_nothing_stored(client, db, trajectory):
     issued = _link(trajectory)
     page = client.get(issued.path).get_data(as_text=True)
-    names = _radio_names(page)
-    data = dict.fromkeys(names, "1") | {"csrf_token": _csrf(page), "page": "0"}
+    names = radio_names(page)
+    data = dict.fromkeys(names, "1") | {"csrf_token": csrf_in(page), "page": "0"}
     data["open-nog-iets"] = "Veel te lang. " * 200  # 2,800 characters; the question allows 1,000
     response = client.post(issued.path, data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Gebruik hoogstens 1000 tekens." in html
-    assert _checked(html) == dict.fromkeys(names, "1")
+    assert checked_radios(html) == dict.fromkeys(names, "1")
     assert "Veel te lang." in html
     assert not _used(db, issued)
     assert _inbox(db) == []
@@ -390,9 +373,9 @@ def hostile_report(app, client, db, make):
     for number in range(10):
         issued = _link(trajectory)
         page = client.get(issued.path).get_data(as_text=True)
-        data = dict.fromkeys(_radio_names(page), str(1 + number % 4))
+        data = dict.fromkeys(radio_names(page), str(1 + number % 4))
         comment = HOSTILE_COMMENTS[number] if number < len(HOSTILE_COMMENTS) else "prima"
-        data |= {"csrf_token": _csrf(page), "page": "0", "open-nog-iets": comment}
+        data |= {"csrf_token": csrf_in(page), "page": "0", "open-nog-iets": comment}
         assert client.post(issued.path, data=data).status_code == 302
     published = db.session.scalars(select(AnonymousComment.text)).all()
     assert set(HOSTILE_COMMENTS) <= set(published)  # stored as typed, escaped on the way out
@@ -459,7 +442,7 @@ def test_markup_in_a_feedbackmatrix_comment_is_escaped_for_the_coach(client, db,
     issued = _link(trajectory, "parent", "feedbackmatrix")
     for number in range(2):  # two pages; the open questions are on the last
         page = client.get(f"{issued.path}?page={number}").get_data(as_text=True)
-        data = dict.fromkeys(_radio_names(page), "3") | {"csrf_token": _csrf(page)}
+        data = dict.fromkeys(radio_names(page), "3") | {"csrf_token": csrf_in(page)}
         data |= {"page": str(number), "action": "next" if number == 0 else "submit"}
         data |= dict.fromkeys(re.findall(r'<textarea[^>]*name="(open-[^"]+)"', page), IMG + SCRIPT)
         assert client.post(issued.path, data=data).status_code == 302

@@ -16,7 +16,6 @@ from __future__ import annotations
 import copy
 import csv
 import io
-import re
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,7 +48,7 @@ from survey.respond.forms import (
     unknown_fields,
 )
 from survey.respond.services import Answers, plan_pages
-from tests.conftest import TODAY, make_app
+from tests.conftest import TODAY, csrf_in, make_app
 
 FEW = settings(max_examples=40, deadline=None, database=None)
 SOME = settings(max_examples=120, deadline=None, database=None)
@@ -271,7 +270,7 @@ def test_any_posted_body_is_stored_within_the_scale_or_refused(client, db, respo
     path, invitation_id = respondent
     if not hasattr(client, "csrf_for_properties"):  # one token per client (its session)
         page = client.get(path).get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        token = csrf_in(page)
         client.csrf_for_properties = token
     body = _raw_form_body(data.draw, client.csrf_for_properties)
     form = "application/x-www-form-urlencoded"

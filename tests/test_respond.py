@@ -18,7 +18,7 @@ from survey.models import (
     ResponseDraft,
     ResponseInbox,
 )
-from tests.conftest import TODAY
+from tests.conftest import TODAY, checked_radios, csrf_in, radio_names
 
 pytestmark = pytest.mark.usefixtures("today")
 
@@ -35,28 +35,10 @@ def _link(trajectory, role, questionnaire="feedbackmatrix", **kwargs):
     return issue_invitations(campaign, Audience(role), 1, TODAY, **kwargs)[0]
 
 
-def _csrf(page: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-
-
-def _radio_names(page: str) -> list[str]:
-    return sorted(set(re.findall(r'name="(item-[^"]+)"', page)))
-
-
-def _checked(page: str) -> dict[str, str]:
-    """Which value each radio group has checked in the HTML."""
-    found = {}
-    for tag in re.findall(r"<input[^>]*>", page):
-        if " checked" in tag and 'type="radio"' in tag:
-            name = re.search(r'name="([^"]+)"', tag).group(1)
-            found[name] = re.search(r'value="([^"]+)"', tag).group(1)
-    return found
-
-
 def _answer_page(client, path, value="3", extra=None, action=None):
     page = client.get(path).get_data(as_text=True)
-    data = dict.fromkeys(_radio_names(page), value)
-    data["csrf_token"] = _csrf(page)
+    data = dict.fromkeys(radio_names(page), value)
+    data["csrf_token"] = csrf_in(page)
     page_number = re.search(r'name="page" value="(\d+)"', page).group(1)
     data["page"] = page_number
     if action:
@@ -104,8 +86,8 @@ def test_parent_answers_the_feedbackmatrix_in_two_pages(client, db, trajectory):
 def test_double_submit_stores_exactly_one_response(client, db, trajectory):
     issued = _link(trajectory, "teacher", "tevredenheid-leraren")
     page = client.get(issued.path).get_data(as_text=True)
-    data = dict.fromkeys(_radio_names(page), "4")
-    data |= {"csrf_token": _csrf(page), "page": "0", "action": "submit"}
+    data = dict.fromkeys(radio_names(page), "4")
+    data |= {"csrf_token": csrf_in(page), "page": "0", "action": "submit"}
     first = client.post(issued.path, data=data)
     second = client.post(issued.path, data=data)
     assert first.status_code == second.status_code == 302
@@ -116,14 +98,14 @@ def test_double_submit_stores_exactly_one_response(client, db, trajectory):
 def test_missing_answer_is_explained_in_dutch_and_answers_kept(client, db, trajectory):
     issued = _link(trajectory, "parent", "tevredenheid-ouders")
     page = client.get(issued.path).get_data(as_text=True)
-    names = _radio_names(page)
+    names = radio_names(page)
     data = dict.fromkeys(names[1:], "2")  # the first statement left open
-    data |= {"csrf_token": _csrf(page), "page": "0", "open-nog-iets": "Goed zo"}
+    data |= {"csrf_token": csrf_in(page), "page": "0", "open-nog-iets": "Goed zo"}
     response = client.post(issued.path, data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Kies een antwoord" in html
-    assert _checked(html) == dict.fromkeys(names[1:], "2")
+    assert checked_radios(html) == dict.fromkeys(names[1:], "2")
     assert "Goed zo" in html
     assert not db.session.get(Invitation, issued.invitation.id).used
 
@@ -131,9 +113,9 @@ def test_missing_answer_is_explained_in_dutch_and_answers_kept(client, db, traje
 def test_value_outside_the_scale_and_unknown_items_are_refused(client, db, trajectory):
     issued = _link(trajectory, "parent", "tevredenheid-ouders", language="fr")
     page = client.get(f"{issued.path}?lang=fr").get_data(as_text=True)
-    data = dict.fromkeys(_radio_names(page), "3")
-    first = _radio_names(page)[0]
-    data |= {first: "9", "item-verzonnen": "4", "csrf_token": _csrf(page), "page": "0"}
+    data = dict.fromkeys(radio_names(page), "3")
+    first = radio_names(page)[0]
+    data |= {first: "9", "item-verzonnen": "4", "csrf_token": csrf_in(page), "page": "0"}
     html = client.post(issued.path, data=data).get_data(as_text=True)
     assert 'lang="fr"' in html
     assert "Dit antwoord" not in html  # the French catalogue speaks, not the Dutch one
@@ -144,12 +126,12 @@ def test_value_outside_the_scale_and_unknown_items_are_refused(client, db, traje
 def test_missing_csrf_token_keeps_the_answers(client, db, trajectory):
     issued = _link(trajectory, "parent", "tevredenheid-ouders")
     page = client.get(issued.path).get_data(as_text=True)
-    data = dict.fromkeys(_radio_names(page), "4") | {"page": "0"}
+    data = dict.fromkeys(radio_names(page), "4") | {"page": "0"}
     response = client.post(issued.path, data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "verstuur je antwoorden nog een keer" in html
-    assert _checked(html) == dict.fromkeys(_radio_names(page), "4")
+    assert checked_radios(html) == dict.fromkeys(radio_names(page), "4")
     assert not db.session.get(Invitation, issued.invitation.id).used
 
 
@@ -159,18 +141,18 @@ def test_back_keeps_answers_and_save_resumes_later(app, client, db, trajectory):
     back = _answer_page(client, f"{issued.path}?page=1", value="2", action="back")
     assert back.headers["Location"].endswith("page=0")
     first_page = client.get(f"{issued.path}?page=0").get_data(as_text=True)
-    assert _checked(first_page) == dict.fromkeys(_radio_names(first_page), "1")
+    assert checked_radios(first_page) == dict.fromkeys(radio_names(first_page), "1")
     # Another browser (no cookies) with the same link finds the saved answers.
     other = app.test_client()
     resumed = other.get(f"{issued.path}?page=1").get_data(as_text=True)
-    assert _checked(resumed) == dict.fromkeys(_radio_names(resumed), "2")
+    assert checked_radios(resumed) == dict.fromkeys(radio_names(resumed), "2")
 
 
 def test_pupil_form_one_statement_per_screen_with_faces(client, db, trajectory):
     issued = _link(trajectory, "pupil", "tevredenheid-leerlingen")
     html = client.get(issued.path).get_data(as_text=True)
     assert 'class="pupil"' in html
-    assert len(_radio_names(html)) == 1
+    assert len(radio_names(html)) == 1
     assert html.count('<svg class="face"') == 3
     assert "respond.js" in html
     assert re.search(r"Pagina 1 van \d+", html)
@@ -214,13 +196,13 @@ def test_closed_campaign_says_when_it_closed(client, db, trajectory):
 def test_hostile_posts_never_give_a_500(client, trajectory):
     issued = _link(trajectory, "parent", "tevredenheid-ouders")
     page = client.get(issued.path).get_data(as_text=True)
-    token = _csrf(page)
+    token = csrf_in(page)
     for data in (
         {"page": "x", "csrf_token": token},
         {"page": "-5", "csrf_token": token, "action": "next"},
         {"page": "999", "csrf_token": token, "action": "back"},
         {"csrf_token": token, "open-nog-iets": "<script>alert(1)</script>" * 500},
-        {"csrf_token": token, _radio_names(page)[0]: "\x00"},
+        {"csrf_token": token, radio_names(page)[0]: "\x00"},
     ):
         response = client.post(issued.path, data=data)
         assert response.status_code < 500, data
@@ -232,8 +214,8 @@ def test_anonymous_answers_are_published_in_batches_of_k(app, client, db, trajec
     links = [_link(trajectory, "parent", "tevredenheid-ouders") for _ in range(threshold)]
     for number, issued in enumerate(links, start=1):
         page = client.get(issued.path).get_data(as_text=True)
-        data = dict.fromkeys(_radio_names(page), "3")
-        client.post(issued.path, data=data | {"csrf_token": _csrf(page), "page": "0"})
+        data = dict.fromkeys(radio_names(page), "3")
+        client.post(issued.path, data=data | {"csrf_token": csrf_in(page), "page": "0"})
         published = db.session.scalar(select(func.count()).select_from(AnonymousResponse))
         waiting = db.session.scalar(select(func.count()).select_from(ResponseInbox))
         if number < threshold:
@@ -252,7 +234,7 @@ def test_closing_a_campaign_deletes_drafts_and_publishes_what_waits(client, db, 
     _answer_page(client, saved.path, action="next")
     waiting = _link(trajectory, "teacher", "tevredenheid-leraren")
     page = client.get(waiting.path).get_data(as_text=True)
-    data = dict.fromkeys(_radio_names(page), "4") | {"csrf_token": _csrf(page), "page": "0"}
+    data = dict.fromkeys(radio_names(page), "4") | {"csrf_token": csrf_in(page), "page": "0"}
     client.post(waiting.path, data=data)
     assert db.session.scalar(select(func.count()).select_from(ResponseDraft)) == 1
     assert db.session.scalar(select(func.count()).select_from(ResponseInbox)) == 1

@@ -27,7 +27,7 @@ from survey.campaigns.services import create_campaign, issue_invitations
 from survey.extensions import db
 from survey.models import Audience
 from survey.questionnaire_versions.services import register_builtin_questionnaires
-from tests.conftest import fresh_database, make_app
+from tests.conftest import csrf_in, fresh_database, make_app
 from tests.factories import Factories
 
 RESPONDENTS = 30
@@ -47,7 +47,7 @@ def _answer(base_url: str, path: str, pattern: list[str]) -> None:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
     page = opener.open(base_url + path).read().decode()
     names = sorted(set(re.findall(r'name="(item-[^"]+)"', page)))
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_in(page)
     data = dict(zip(names, pattern, strict=False)) | {"csrf_token": token, "page": "0"}
     body = urllib.parse.urlencode(data).encode()
     final = opener.open(base_url + path, data=body)
