@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from survey.campaigns.services import campaign_for_trajectory, issue_invitations
 from survey.models import (
@@ -53,6 +55,54 @@ def test_the_thank_you_page_only_follows_an_answer(client, trajectory):
     assert before.status_code == 302
     assert before.headers["Location"].endswith(issued.path)
     assert client.get("/r/not-a-link-of-ours/thanks").status_code == 404
+
+
+@contextmanager
+def _statements(db) -> Iterator[list[str]]:
+    """The SQL statements the app sends while the block runs."""
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        seen.append(statement)
+
+    target = db.engines[None]  # the test's connection (see the db fixture)
+    event.listen(target, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(target, "before_cursor_execute", record)
+
+
+def test_each_form_page_is_one_query_with_its_draft(client, db, trajectory):
+    issued = _link(trajectory, "parent")  # the paged feedbackmatrix
+    _answer_page(client, issued.path, value="2", action="save")
+    with _statements(db) as statements:
+        page = client.get(issued.path).get_data(as_text=True)
+    # The link, its campaign, questionnaire version and saved draft come in one round trip.
+    assert len(statements) == 1, statements
+    assert checked_radios(page) == dict.fromkeys(radio_names(page), "2")
+
+
+def test_the_thank_you_page_after_sending_needs_no_query(app, client, db, trajectory):
+    issued = _link(trajectory, "parent", "tevredenheid-ouders")
+    sent = _answer_page(client, issued.path)
+    with _statements(db) as statements:
+        thanks = client.get(sent.headers["Location"])
+    assert thanks.status_code == 200
+    assert "Bedankt" in thanks.get_data(as_text=True)
+    assert statements == []
+    # Another browser has no such mark in its session: the database answers for it.
+    elsewhere = app.test_client().get(f"{issued.path}/thanks")
+    assert "Bedankt" in elsewhere.get_data(as_text=True)
+
+
+def test_a_blank_page_kept_rendered_follows_the_language(client, trajectory):
+    issued = _link(trajectory, "parent", "tevredenheid-ouders")
+    dutch = client.get(issued.path).get_data(as_text=True)
+    french = client.get(f"{issued.path}?lang=fr").get_data(as_text=True)
+    assert "Ik krijg duidelijke uitleg over de leersteun." in dutch
+    assert "Je reçois des explications claires sur le soutien." in french
+    assert "Ik krijg duidelijke uitleg" not in french
 
 
 def test_parent_answers_the_feedbackmatrix_in_two_pages(client, db, trajectory):

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from questionnaires import Questionnaire
@@ -229,6 +229,27 @@ def _token_matches(token: str):
     return or_(Invitation.token_hash == hashed, Invitation.reminder_token_hash == hashed)
 
 
+# Built once: every respondent request runs it, and constructing the statement with its
+# loader options (and its cache key) each time cost more than the database lookup itself.
+# Everything the respondent's pages need comes in this one round trip: the link, its
+# campaign and questionnaire version, and a saved draft if there is one.
+_FIND_INVITATION = (
+    select(Invitation)
+    .where(
+        or_(
+            Invitation.token_hash == bindparam("token_hash"),
+            Invitation.reminder_token_hash == bindparam("token_hash"),
+        )
+    )
+    .options(
+        joinedload(Invitation.campaign, innerjoin=True).joinedload(
+            Campaign.questionnaire_version, innerjoin=True
+        ),
+        joinedload(Invitation.draft),
+    )
+)
+
+
 def _may_be_token(token: str) -> bool:
     # Tokens are URL-safe base64; anything else cannot be ours and needs no query.
     return bool(token) and len(token) <= 100
@@ -237,16 +258,7 @@ def _may_be_token(token: str) -> bool:
 def find_invitation(token: str) -> Invitation | None:
     if not _may_be_token(token):
         return None
-    return db.session.scalar(
-        select(Invitation)
-        .where(_token_matches(token))
-        # Every respondent request needs the campaign and its questionnaire: one round trip.
-        .options(
-            joinedload(Invitation.campaign, innerjoin=True).joinedload(
-                Campaign.questionnaire_version, innerjoin=True
-            )
-        )
-    )
+    return db.session.scalar(_FIND_INVITATION, {"token_hash": hash_token(token)})
 
 
 def invitation_used(token: str) -> bool | None:

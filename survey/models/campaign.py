@@ -132,6 +132,11 @@ class Invitation(db.Model):
     created_on: Mapped[date]
 
     campaign: Mapped[Campaign] = relationship()
+    # Loaded with the link in the respondent's one query (find_invitation); the database's
+    # ON DELETE CASCADE removes it with the invitation.
+    draft: Mapped[ResponseDraft | None] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class ResponseDraft(db.Model):

@@ -16,8 +16,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
+from questionnaires import Questionnaire
 from survey import clock
 from survey.accounts.limits import throttle_link_guessing
 from survey.campaigns.services import find_invitation, invitation_used, questionnaire_of
@@ -27,6 +29,7 @@ from survey.respond.forms import build_page_form, collect_answers, unknown_field
 from survey.respond.languages import LANGUAGES, choose_language, current_language, direction
 from survey.respond.services import (
     first_missing_page,
+    inbox_reached,
     load_draft,
     plan_pages,
     publish_inbox,
@@ -84,6 +87,23 @@ def _remember_opened(token: str) -> None:
         session[OPENED_LINKS] = [*opened[-(_OPENED_LINKS_KEPT - 1) :], mark]
 
 
+# Links this browser has just answered, so that the thank-you page after the submission needs
+# no database round trip (a third of a respondent's requests). The session is signed: only a
+# submission that was stored can put a mark here.
+ANSWERED_LINKS = "answered_links"
+
+
+def _remember_answered(token: str) -> None:
+    mark = _link_mark(token)
+    answered = session.get(ANSWERED_LINKS, [])
+    if mark not in answered:
+        session[ANSWERED_LINKS] = [*answered[-(_OPENED_LINKS_KEPT - 1) :], mark]
+
+
+def _answered_in_this_browser(token: str) -> bool:
+    return _link_mark(token) in session.get(ANSWERED_LINKS, [])
+
+
 def _invitation_or_404(token: str) -> Invitation:
     invitation = find_invitation(token)
     if invitation is None:
@@ -117,6 +137,7 @@ def answer(token: str) -> str | Response | tuple[str, int]:
     invitation = _invitation_or_404(token)
     if invitation.used:
         if request.method == "POST":  # a double tap or resubmit: calm, nothing stored twice
+            _remember_answered(token)
             return redirect(url_for("respond.thanks", token=token))
         return render_template("respond/used.html")
     unavailable = _unavailable(invitation)
@@ -178,11 +199,15 @@ def answer(token: str) -> str | Response | tuple[str, int]:
                 db.session.commit()
                 return redirect(url_for("respond.answer", token=token, page=missing, missing=1))
             submit(invitation, answers, today)
+            threshold = current_app.config["ANONYMITY_THRESHOLD"]
+            publish_due = inbox_reached(threshold)
             db.session.commit()
-            # A separate transaction on purpose: publication must not share the one that
-            # spent the link (see ResponseInbox).
-            publish_inbox(minimum=current_app.config["ANONYMITY_THRESHOLD"])
-            db.session.commit()
+            _remember_answered(token)
+            if publish_due:
+                # A separate transaction on purpose: publication must not share the one that
+                # spent the link (see ResponseInbox).
+                publish_inbox(minimum=threshold)
+                db.session.commit()
             return redirect(url_for("respond.thanks", token=token))
         status = 422 if (errors or form.errors) else 200
         return _render_form(invitation, questionnaire, form, pages, number, errors, notice), status
@@ -198,12 +223,14 @@ def _render_form(invitation, questionnaire, form, pages, number, errors, notice)
         (item, questionnaire.scales[item.scale], form[f"item-{item.id}"]) for item in page.items
     ]
     open_questions = [(question, form[f"open-{question.id}"]) for question in page.open_questions]
+    fields = _fields_html(
+        questionnaire, page, invitation.audience, text_language, items, open_questions, form
+    )
     return render_template(
         "respond/form.html",
         token_url=request.path,
         form=form,
-        items=items,
-        open_questions=open_questions,
+        fields_html=fields,
         number=number,
         page_count=len(pages),
         errors=errors,
@@ -217,9 +244,47 @@ def _render_form(invitation, questionnaire, form, pages, number, errors, notice)
     )
 
 
+# The questions of a page nobody has answered yet, rendered: the same for every respondent of
+# a questionnaire version, page, audience and language, and most of a form page's rendering
+# time. Keyed like the form classes (survey.respond.forms), with the questionnaire kept in the
+# value so that a reused id() cannot return another questionnaire's page.
+_BLANK_FIELDS: dict[tuple, tuple[Questionnaire, Markup]] = {}
+_BLANK_FIELDS_KEPT = 512
+
+
+def _fields_html(
+    questionnaire, page, audience, text_language, items, open_questions, form
+) -> Markup:
+    def render() -> Markup:
+        # S704: the partial is rendered with autoescaping on, like the page around it.
+        return Markup(  # noqa: S704
+            render_template(
+                "respond/_fields.html",
+                items=items,
+                open_questions=open_questions,
+                text_language=text_language,
+            )
+        )
+
+    blank = not form.errors and not any(field.data for *_, field in items + open_questions)
+    if not blank:
+        return render()
+    key = (id(questionnaire), tuple(page.ids), audience, text_language, current_language())
+    cached = _BLANK_FIELDS.get(key)
+    if cached is not None and cached[0] is questionnaire:
+        return cached[1]
+    html = render()
+    if len(_BLANK_FIELDS) >= _BLANK_FIELDS_KEPT:
+        _BLANK_FIELDS.clear()
+    _BLANK_FIELDS[key] = (questionnaire, html)
+    return html
+
+
 @bp.route("/<token>/thanks")
 @throttle_link_guessing(exempt_when=_opened_in_this_browser)
 def thanks(token: str) -> str | Response:
+    if _answered_in_this_browser(token):
+        return render_template("respond/thanks.html")
     used = invitation_used(token)
     if used is None:
         abort(404)  # counted by throttle_link_guessing
