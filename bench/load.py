@@ -13,8 +13,11 @@ Afterwards ``klankbord publish-responses --all`` empties the inbox and the datab
 against the thank-you pages: every thanked link must be spent (checked per link through the
 SHA-256 the invitation keeps) and hold exactly one anonymous response with all its answers.
 
-The same client load then runs against bench/_bare_app.py (one INSERT per POST, same gunicorn
-settings), the floor our submit throughput is compared with.
+The same client load then runs against two floors under the same gunicorn settings:
+bench/_stack_app.py, Klankbord's own application (CSRF, rate limiting, session, language,
+headers, database session) serving the bare pages with one INSERT per POST, and
+bench/_bare_app.py, a bare Flask app doing the same. The bare app is what the issue compares
+our submit throughput with; the stack app tells what the stack alone leaves of it.
 
 Run from the repository root:  .venv/bin/python bench/load.py [--users 200] [--seconds 60] [--write]
 ``--write`` records the figures in bench/RESULTS.md. bench/faults.py reuses this client.
@@ -209,6 +212,13 @@ def count_app(url: str, thanked: list[Outcome], items: int) -> dict:
         "lost": max(0, len(thanked) - responses) + len(thanked_hashes - used),
         "duplicated": max(0, responses - len(used)),
     }
+
+
+def empty_bare_table(url: str) -> None:
+    engine = create_engine(url, poolclass=NullPool)
+    with engine.begin() as connection:
+        connection.execute(text("TRUNCATE bare_submission"))
+    engine.dispose()
 
 
 def count_bare(url: str, thanked: list[Outcome]) -> dict:
@@ -719,10 +729,19 @@ def _events(counter: Counter) -> str:
     return ", ".join(f"{kind} x{n}" for kind, n in sorted(counter.items())) or "none"
 
 
-def report(args, settings, app, bare, check, bare_check, loads, timings, folder) -> str:
-    ratio = app["throughput"] / bare["throughput"] if bare["throughput"] else float("nan")
-    errors_app = sum(app["events"].values())
-    errors_bare = sum(bare["events"].values())
+def _ratio(part: dict, whole: dict) -> float:
+    return part["throughput"] / whole["throughput"] if whole["throughput"] else float("nan")
+
+
+def report(args, settings, app, check, floors, loads, timings, folder) -> str:
+    (stack, stack_check), (bare, bare_check) = floors["stack"], floors["bare"]
+    ratio = _ratio(app, bare)
+    servers = (app, stack, bare)
+    errors = [sum(server["events"].values()) for server in servers]
+
+    def row(label: str, values) -> str:
+        return f"| {label} | " + " | ".join(values) + " |"
+
     lines = [
         f"## Benchmark: {args.users} concurrent respondents through gunicorn and PostgreSQL",
         "",
@@ -739,31 +758,41 @@ def report(args, settings, app, bare, check, bare_check, loads, timings, folder)
         f"{args.warmup:.0f} s warm-up, then {args.seconds:.0f} s measured; submissions still "
         "in flight at the end are finished and counted in the database check.",
         "",
-        "Floor: `bench/_bare_app.py`, a bare Flask app serving the same three pages with the "
-        "same fields, one INSERT per POST (SQLAlchemy Core, pool_pre_ping), under the same "
-        "gunicorn settings and the same client.",
+        "Floors, under the same gunicorn settings and the same client, one after the other:",
+        "",
+        "- **bare Flask INSERT** (`bench/_bare_app.py`): a bare Flask app serving the same "
+        "three pages with the same fields, one INSERT per POST (SQLAlchemy Core, "
+        "pool_pre_ping). The issue's floor.",
+        "- **Klankbord's stack, bare pages** (`bench/_stack_app.py`): Klankbord's own "
+        "application object, so every request passes CSRF protection, Flask-Limiter (app-wide "
+        "and the link-guessing throttle), Flask-Login, Flask-Babel, the signed session, the "
+        "security headers, the database session with pre-ping and the redacting access log, "
+        "with the bare app's pages as views: a real CSRF token in the form and checked on the "
+        "POST, one INSERT through `db.session`.",
         "",
         f"Command: `.venv/bin/python bench/load.py --users {args.users} "
         f"--seconds {args.seconds:.0f} --write`",
         "",
-        "| measure | Klankbord submit | bare Flask INSERT |",
-        "|---|---|---|",
-        f"| **submissions/s** | **{app['throughput']:.1f}** | {bare['throughput']:.1f} |",
-        f"| submissions in the window | {app['submissions']:,} | {bare['submissions']:,} |",
-        f"| submit POST p50 | {_ms(app['p50'])} | {_ms(bare['p50'])} |",
-        f"| submit POST p95 | {_ms(app['p95'])} | {_ms(bare['p95'])} |",
-        f"| submit POST p99 | {_ms(app['p99'])} | {_ms(bare['p99'])} |",
-        f"| errors (failed requests) | {errors_app} | {errors_bare} |",
-        f"| worker restarts (max_requests) | {app['reboots']} | {bare['reboots']} |",
-        f"| machine CPU busy (both cores) | {app['machine_busy']:.0%} | "
-        f"{bare['machine_busy']:.0%} |",
-        f"| load generator CPU (share of one core) | {app['client_cpu']:.0%} | "
-        f"{bare['client_cpu']:.0%} |",
-        f"| load average 1 min (before / after) | {app['load']} | {bare['load']} |",
-        f"| gunicorn ready after | {app['ready']:.0f} s | {bare['ready']:.0f} s |",
+        "| measure | Klankbord submit | Klankbord's stack, bare pages | bare Flask INSERT |",
+        "|---|---|---|---|",
+        f"| **submissions/s** | **{app['throughput']:.1f}** | {stack['throughput']:.1f} | "
+        f"{bare['throughput']:.1f} |",
+        row("submissions in the window", [f"{s['submissions']:,}" for s in servers]),
+        row("submit POST p50", [_ms(s["p50"]) for s in servers]),
+        row("submit POST p95", [_ms(s["p95"]) for s in servers]),
+        row("submit POST p99", [_ms(s["p99"]) for s in servers]),
+        row("errors (failed requests)", [str(n) for n in errors]),
+        row("worker restarts (max_requests)", [str(s["reboots"]) for s in servers]),
+        row("machine CPU busy (both cores)", [f"{s['machine_busy']:.0%}" for s in servers]),
+        row("load generator CPU (share of one core)", [f"{s['client_cpu']:.0%}" for s in servers]),
+        row("load average 1 min (before / after)", [s["load"] for s in servers]),
+        row("gunicorn ready after", [f"{s['ready']:.0f} s" for s in servers]),
         "",
-        f"**Ratio to the bare INSERT: {ratio:.2f}** (target >= 0.5). Errors: "
-        f"Klankbord {_events(app['events'])}; bare {_events(bare['events'])}.",
+        f"**Ratio to the bare INSERT: {ratio:.2f}** (target >= 0.5). Klankbord's stack alone, "
+        f"with no page work at all, reaches {_ratio(stack, bare):.2f} of the bare app; our "
+        f"pages run at {_ratio(app, stack):.2f} of the stack with bare pages. Errors: "
+        f"Klankbord {_events(app['events'])}; stack {_events(stack['events'])}; "
+        f"bare {_events(bare['events'])}.",
         "",
         "Integrity (after `klankbord publish-responses --all`; "
         f"{check['waiting_before_publish']} answer(s) were still waiting in the inbox):",
@@ -781,8 +810,13 @@ def report(args, settings, app, bare, check, bare_check, loads, timings, folder)
         f"| comments stored / sent | {check['comments']:,} / {check['comments_sent']:,} |",
         f"| inbox rows left | {check['inbox_after']} |",
         f"| **lost / duplicated** | **{check['lost']} / {check['duplicated']}** |",
-        f"| bare: thank-yous / rows / lost / duplicated | {bare_check['thanked']:,} / "
-        f"{bare_check['rows']:,} / {bare_check['lost']} / {bare_check['duplicated']} |",
+    ]
+    for name, floor_check in (("stack", stack_check), ("bare", bare_check)):
+        lines.append(
+            f"| {name}: thank-yous / rows / lost / duplicated | {floor_check['thanked']:,} / "
+            f"{floor_check['rows']:,} / {floor_check['lost']} / {floor_check['duplicated']} |"
+        )
+    lines += [
         "",
         f"Other load on the machine: load average (1/5/15 min) {loads[0]} at the start, "
         f"{loads[1]} at the end (which counts this benchmark's own server and client too; the "
@@ -792,10 +826,10 @@ def report(args, settings, app, bare, check, bare_check, loads, timings, folder)
         f"threads. Server logs of this run: `{folder}`.",
         "",
     ]
-    if app["ran_out"] or bare["ran_out"]:
+    if any(server["ran_out"] for server in servers):
         lines += ["**The run ran out of invitations: raise `--tokens`.**", ""]
     lost = check["lost"] + check["duplicated"] + check["thanked_not_used"]
-    targets = errors_app == 0 and lost == 0 and ratio >= 0.5
+    targets = errors[0] == 0 and lost == 0 and ratio >= 0.5
     lines += [f"Within target (0 errors, 0 lost, ratio >= 0.5): {'yes' if targets else 'no'}."]
     lines += ["", "Machine:", "", machine()]
     return "\n".join(lines)
@@ -838,23 +872,31 @@ def main() -> int:
         "KLANKBORD_BENCH_DATABASE_URL": url,
     }
     app_server = Gunicorn(free_port(), env, folder / "gunicorn-app.log")
+    stack_server = Gunicorn(free_port(), env, folder / "gunicorn-stack.log", "bench._stack_app:app")
     bare_server = Gunicorn(free_port(), env, folder / "gunicorn-bare.log", "bench._bare_app:app")
     try:
         run, app = measure(app_server, tokens, args.users, args.seconds, args.warmup)
         check = count_app(url, app["thanked"], run.items)
         print(f"app: {app['throughput']:.1f}/s, {check}", flush=True)
-        # The bare app needs no invitations: any token-shaped string will do.
-        bare_tokens = [secrets.token_urlsafe(32) for _ in range(len(tokens) * 4)]
-        _run, bare = measure(bare_server, bare_tokens, args.users, args.seconds, args.warmup)
+        # The floors need no invitations: any token-shaped string will do.
+        floor_tokens = [secrets.token_urlsafe(32) for _ in range(len(tokens) * 4)]
+        _run, stack = measure(stack_server, floor_tokens, args.users, args.seconds, args.warmup)
+        stack_check = count_bare(url, stack["thanked"])
+        print(f"stack: {stack['throughput']:.1f}/s, {stack_check}", flush=True)
+        empty_bare_table(url)
+        floor_tokens = [secrets.token_urlsafe(32) for _ in range(len(tokens) * 4)]
+        _run, bare = measure(bare_server, floor_tokens, args.users, args.seconds, args.warmup)
         bare_check = count_bare(url, bare["thanked"])
         print(f"bare: {bare['throughput']:.1f}/s, {bare_check}", flush=True)
     finally:
         app_server.stop()
+        stack_server.stop()
         bare_server.stop()
         if not args.keep_db:
             drop_database(url)
     loads.append(load_average(all_three=True))
-    markdown = report(args, settings, app, bare, check, bare_check, loads, timings, folder)
+    floors = {"stack": (stack, stack_check), "bare": (bare, bare_check)}
+    markdown = report(args, settings, app, check, floors, loads, timings, folder)
     print(markdown)
     if args.write:
         write_section("load", markdown)
