@@ -15,24 +15,9 @@ from __future__ import annotations
 import os
 
 from flask import Flask, redirect, request
-from markupsafe import escape
 from sqlalchemy import create_engine, text
 
-ITEMS = 10
-FORM = (
-    "<!doctype html><html lang='nl'><head><title>Vragenlijst</title></head><body>"
-    "<form method='post' action='/r/{token}'>"
-    "<input type='hidden' name='csrf_token' value='bare'>"
-    "<input type='hidden' name='page' value='0'>"
-    "{items}"
-    "<textarea name='open-nog-iets' maxlength='2000'></textarea>"
-    "<button type='submit' name='action' value='submit'>Verstuur</button>"
-    "</form></body></html>"
-)
-ITEM = "".join(
-    f"<input type='radio' name='item-q{{n}}' value='{value}'>"
-    for value in ("1", "2", "3", "4", "0")
-)
+from bench._pages import THANKS, form_page
 
 engine = create_engine(os.environ["KLANKBORD_BENCH_DATABASE_URL"], pool_pre_ping=True)
 app = Flask(__name__)
@@ -47,8 +32,7 @@ def healthz() -> str:
 
 @app.get("/r/<token>")
 def form(token: str) -> str:
-    items = "".join(ITEM.format(n=n) for n in range(ITEMS))
-    return FORM.format(token=escape(token), items=items)
+    return form_page(token, "bare")
 
 
 @app.post("/r/<token>")
@@ -63,4 +47,4 @@ def submit(token: str):
 
 @app.get("/r/<token>/thanks")
 def thanks(token: str) -> str:
-    return "<!doctype html><html lang='nl'><body><h1>Bedankt!</h1></body></html>"
+    return THANKS

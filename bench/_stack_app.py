@@ -20,29 +20,13 @@ from __future__ import annotations
 
 from flask import redirect, request
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
-from markupsafe import escape
 from sqlalchemy import text
 from wtforms import ValidationError
 
+from bench._pages import THANKS, form_page
 from survey import create_app
 from survey.accounts.limits import throttle_link_guessing
 from survey.extensions import db
-
-ITEMS = 10
-FORM = (
-    "<!doctype html><html lang='nl'><head><title>Vragenlijst</title></head><body>"
-    "<form method='post' action='/r/{token}'>"
-    "<input type='hidden' name='csrf_token' value='{csrf}'>"
-    "<input type='hidden' name='page' value='0'>"
-    "{items}"
-    "<textarea name='open-nog-iets' maxlength='2000'></textarea>"
-    "<button type='submit' name='action' value='submit'>Verstuur</button>"
-    "</form></body></html>"
-)
-ITEM = "".join(
-    f"<input type='radio' name='item-q{{n}}' value='{value}'>"
-    for value in ("1", "2", "3", "4", "0")
-)
 
 app = create_app()
 
@@ -54,8 +38,7 @@ def _never_exempt() -> bool:
 @throttle_link_guessing(exempt_when=_never_exempt)
 def answer(token: str):
     if request.method == "GET":
-        items = "".join(ITEM.format(n=n) for n in range(ITEMS))
-        return FORM.format(token=escape(token), csrf=generate_csrf(), items=items)
+        return form_page(token, generate_csrf())
     # The raw body first (kept for the form parser), as the bare app stores it.
     answers = request.get_data(cache=True, as_text=True)
     try:
@@ -72,7 +55,7 @@ def answer(token: str):
 
 @throttle_link_guessing(exempt_when=_never_exempt)
 def thanks(token: str) -> str:
-    return "<!doctype html><html lang='nl'><body><h1>Bedankt!</h1></body></html>"
+    return THANKS
 
 
 # The URL rules, blueprint hooks and error handlers of /r/<token> stay; only the views change.
