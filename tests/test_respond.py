@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, insert, select, update
 
 from survey.campaigns.services import campaign_for_trajectory, issue_invitations
 from survey.models import (
@@ -20,6 +20,8 @@ from survey.models import (
     ResponseDraft,
     ResponseInbox,
 )
+from survey.respond.forms import collect_answers
+from survey.respond.services import Answers, save_draft
 from tests.conftest import TODAY, checked_radios, csrf_in, radio_names
 
 pytestmark = pytest.mark.usefixtures("today")
@@ -143,6 +145,52 @@ def test_double_submit_stores_exactly_one_response(client, db, trajectory):
     assert first.status_code == second.status_code == 302
     assert second.headers["Location"].endswith("/thanks")
     assert db.session.scalar(select(func.count()).select_from(ResponseInbox)) == 1
+
+
+def test_a_draft_is_never_saved_for_a_link_answered_meanwhile(db, trajectory):
+    issued = _link(trajectory, "parent")
+    invitation = issued.invitation  # read by this tab while the link was still open
+    links = Invitation.__table__
+    # Meanwhile another tab sent the form.
+    db.session.execute(update(links).where(links.c.id == invitation.id).values(used=True))
+    assert save_draft(invitation, Answers({"q1": 3}), TODAY) is False
+    assert db.session.scalar(select(func.count()).select_from(ResponseDraft)) == 0
+
+
+def test_the_next_page_after_the_link_was_sent_elsewhere_keeps_no_draft(
+    client, db, trajectory, monkeypatch
+):
+    issued = _link(trajectory, "parent")  # the paged feedbackmatrix
+    links = Invitation.__table__
+
+    def sent_in_another_tab(*args):
+        # The other tab's submission lands while this request runs, after it read the link.
+        db.session.execute(
+            update(links).where(links.c.id == issued.invitation.id).values(used=True)
+        )
+        return collect_answers(*args)
+
+    monkeypatch.setattr("survey.respond.routes.collect_answers", sent_in_another_tab)
+    response = _answer_page(client, issued.path, action="next")
+    # To the link's own page (which says it was answered), not to page two.
+    assert response.status_code == 302
+    assert response.headers["Location"] == issued.path
+    assert db.session.scalar(select(func.count()).select_from(ResponseDraft)) == 0
+
+
+def test_two_tabs_saving_their_first_draft_at_once_both_succeed(db, trajectory):
+    issued = _link(trajectory, "parent")
+    invitation = issued.invitation
+    assert invitation.draft is None  # this tab read the link before the other tab saved
+    drafts = ResponseDraft.__table__
+    earlier = Answers({"q1": 1}).as_json()
+    db.session.execute(
+        insert(drafts).values(invitation_id=invitation.id, answers=earlier, updated_on=TODAY)
+    )
+    assert save_draft(invitation, Answers({"q1": 4}), TODAY) is True
+    assert db.session.execute(select(drafts.c.answers)).scalars().all() == [
+        {"values": {"q1": 4}, "texts": {}}
+    ]
 
 
 def test_missing_answer_is_explained_in_dutch_and_answers_kept(client, db, trajectory):

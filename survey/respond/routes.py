@@ -28,6 +28,7 @@ from survey.models import Audience, CampaignStatus, Invitation
 from survey.respond.forms import build_page_form, collect_answers, unknown_fields
 from survey.respond.languages import LANGUAGES, choose_language, current_language, direction
 from survey.respond.services import (
+    Answers,
     first_missing_page,
     inbox_reached,
     load_draft,
@@ -161,7 +162,6 @@ def answer(token: str) -> str | Response | tuple[str, int]:
     errors: list[str] = []
 
     if request.method == "POST":
-        today = clock.today()
         action = request.form.get("action", "submit")
         collect_answers(form, page, questionnaire, answers)
         if action == "back" and number > 0:
@@ -169,9 +169,9 @@ def answer(token: str) -> str | Response | tuple[str, int]:
             # is checked, and a wrong one is refused like on every other action. (The form
             # has no token field only where WTF_CSRF_ENABLED is off.)
             if "csrf_token" not in form or form.csrf_token.validate(form):
-                save_draft(invitation, answers, today)
-                db.session.commit()
-                return redirect(url_for("respond.answer", token=token, page=number - 1))
+                return _keep_draft(invitation, answers, token) or redirect(
+                    url_for("respond.answer", token=token, page=number - 1)
+                )
             errors.append(_("For your security, please send your answers again."))
             return _render_form(invitation, questionnaire, form, pages, number, errors, notice), 422
         if unknown_fields(request.form, questionnaire):
@@ -185,20 +185,21 @@ def answer(token: str) -> str | Response | tuple[str, int]:
         if form.errors.get("csrf_token"):
             errors.append(_("For your security, please send your answers again."))
         if action == "save" and not errors:
-            save_draft(invitation, answers, today)
-            db.session.commit()
+            answered = _keep_draft(invitation, answers, token)
+            if answered is not None:
+                return answered
             notice = _("Your answers are saved. You can come back later with the same link.")
         elif valid and action == "next" and number < len(pages) - 1:
-            save_draft(invitation, answers, today)
-            db.session.commit()
-            return redirect(url_for("respond.answer", token=token, page=number + 1))
+            return _keep_draft(invitation, answers, token) or redirect(
+                url_for("respond.answer", token=token, page=number + 1)
+            )
         elif valid:
             missing = first_missing_page(pages, answers)
             if missing is not None:
-                save_draft(invitation, answers, today)
-                db.session.commit()
-                return redirect(url_for("respond.answer", token=token, page=missing, missing=1))
-            submit(invitation, answers, today)
+                return _keep_draft(invitation, answers, token) or redirect(
+                    url_for("respond.answer", token=token, page=missing, missing=1)
+                )
+            submit(invitation, answers, clock.today())
             threshold = current_app.config["ANONYMITY_THRESHOLD"]
             publish_due = inbox_reached(threshold)
             db.session.commit()
@@ -213,6 +214,14 @@ def answer(token: str) -> str | Response | tuple[str, int]:
         return _render_form(invitation, questionnaire, form, pages, number, errors, notice), status
 
     return _render_form(invitation, questionnaire, form, pages, number, errors, notice)
+
+
+def _keep_draft(invitation: Invitation, answers: Answers, token: str) -> Response | None:
+    """Save the draft; if the link was answered meanwhile (another tab), the page saying so."""
+    if save_draft(invitation, answers, clock.today()):
+        db.session.commit()
+        return None
+    return redirect(url_for("respond.answer", token=token))
 
 
 def _render_form(invitation, questionnaire, form, pages, number, errors, notice) -> str:

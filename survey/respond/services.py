@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from questionnaires import Item, OpenQuestion, Questionnaire
 from survey.campaigns.services import questionnaire_of
@@ -86,13 +88,42 @@ def load_draft(invitation: Invitation) -> Answers:
     return Answers.from_json(draft.answers if draft else None)
 
 
-def save_draft(invitation: Invitation, answers: Answers, today: date) -> None:
-    draft = invitation.draft
-    if draft is None:
-        invitation.draft = ResponseDraft(answers=answers.as_json(), updated_on=today)
-    else:
-        draft.answers = answers.as_json()
-        draft.updated_on = today
+# The upsert is written in each dialect's own words; both take ON CONFLICT ... DO UPDATE.
+_INSERT_OR_UPDATE = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+
+
+def save_draft(invitation: Invitation, answers: Answers, today: date) -> bool:
+    """Keep the answers given so far; ``False`` when the link was answered meanwhile.
+
+    One statement, which writes only while the link is unspent. A respondent may send the form
+    in one tab while a page is saved in another: a draft written after the submission would
+    keep the answers, tied to the link, next to the anonymous response they became, for anyone
+    holding the database to pair up. On PostgreSQL the statement reads the link FOR SHARE, so a
+    save waits for a submission in flight (which holds the link's row from its UPDATE) and then
+    sees the link spent; SQLite runs one writing transaction at a time. The upsert lets two
+    tabs that save their first draft at the same moment both succeed instead of one failing on
+    the primary key.
+    """
+    links, drafts = Invitation.__table__, ResponseDraft.__table__
+    unspent = (
+        select(
+            links.c.id,
+            literal(answers.as_json(), drafts.c.answers.type),
+            literal(today, drafts.c.updated_on.type),
+        )
+        .where(links.c.id == invitation.id, links.c.used.is_(False))
+        .with_for_update(read=True)
+    )
+    dialect = db.session.get_bind().dialect.name
+    upsert = _INSERT_OR_UPDATE[dialect](drafts).from_select(
+        ["invitation_id", "answers", "updated_on"], unspent
+    )
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[drafts.c.invitation_id],
+        set_={"answers": upsert.excluded.answers, "updated_on": upsert.excluded.updated_on},
+    )
+    saved = db.session.execute(upsert.returning(drafts.c.invitation_id)).first()
+    return saved is not None
 
 
 def first_missing_page(pages: list[Page], answers: Answers) -> int | None:
