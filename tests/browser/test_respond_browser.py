@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from survey.extensions import db
 from survey.models import MatrixResponse, ResponseInbox
@@ -177,3 +178,34 @@ def test_read_aloud_speaks_the_statement_in_the_forms_language(browser, invite, 
         assert "Een beetje" in spoken[0][1]  # the choices are read too
     finally:
         context.close()
+
+
+def test_after_a_failed_send_going_back_keeps_the_answers(phone, invite, live_app, monkeypatch):
+    """The error page promises the answers are still there on Back: Chromium keeps that promise.
+
+    The form is sent with Cache-Control: no-store, so Back loads it again; the answers return
+    because the browser restores what was typed into the page it goes back to.
+    """
+    link = invite(
+        "--trajectory", "DEMO-0001", "--role", "teacher", "--questionnaire", "tevredenheid-leraren"
+    )
+    phone.goto(link)
+    for question in phone.locator("fieldset.question").all():
+        question.locator("input[type=radio]").nth(1).check()
+    comment = phone.locator("textarea").first
+    comment.fill("Graag meer overleg met de klas")
+    chosen = phone.locator("input[type=radio]:checked").count()
+
+    def database_away(*_args):
+        raise OperationalError("INSERT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr("survey.respond.routes.submit", database_away)
+    phone.locator("button.primary").click()
+    assert phone.get_by_text("Je antwoorden zijn misschien niet aangekomen").is_visible()
+
+    monkeypatch.undo()  # the database is back
+    phone.go_back()
+    assert phone.locator("input[type=radio]:checked").count() == chosen
+    assert phone.locator("textarea").first.input_value() == "Graag meer overleg met de klas"
+    phone.locator("button.primary").click()
+    assert phone.get_by_role("heading", name="Bedankt!").is_visible()
