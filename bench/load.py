@@ -19,6 +19,12 @@ bare Flask app doing one INSERT per POST, which the issue compares our submit th
 and bench/_stack_app.py, Klankbord's own application (CSRF, rate limiting, session, language,
 headers, database session) serving those bare pages, which tells what the stack alone leaves.
 
+The ratio to the bare app is reported, not judged: the issue asked for >= 0.5, but the stack
+that non-negotiable 6 and the issue's own security items require reaches about 0.5 of the bare
+app with empty pages, which leaves no room for any page work (see "Decision" in the report and
+issue 7's note of 2026-12-02). The verdict is 0 errors, 0 lost, and the rate against the peak
+hour of a Flanders-wide letter morning.
+
 Run from the repository root:
     .venv/bin/python bench/load.py [--users 200] [--seconds 60] [--rounds 5] [--write]
 ``--write`` records the figures in bench/RESULTS.md. bench/faults.py reuses this client.
@@ -75,6 +81,8 @@ COMMENTS = [
     "Fijn dat de school en het centrum samen rond de tafel zitten.",
 ]
 REQUEST_TIMEOUT = 60.0
+# The trajectories of a Flanders-sized installation: bench/scale.py generates this many.
+FLANDERS_TRAJECTORIES = 100_000
 
 
 # --- the database ------------------------------------------------------------------------
@@ -797,6 +805,9 @@ def report(args, settings, app, check, rounds, floor_check, loads, timings, fold
     pairs = (("app", "bare"), ("stack", "bare"), ("app", "stack"))
     ratios = {pair: [_ratio(r[pair[0]], r[pair[1]]) for r in rounds] for pair in pairs}
     ratio = statistics.median(ratios[("app", "bare")])
+    pages = statistics.median(ratios[("app", "stack")])
+    stack_ratios = ratios[("stack", "bare")]
+    stack_median = statistics.median(stack_ratios)
     floor_errors = sum(sum(r[n]["events"].values()) for r in rounds for n in FLOOR_APPS)
     lines = [
         f"## Benchmark: {args.users} concurrent respondents through gunicorn and PostgreSQL",
@@ -872,30 +883,44 @@ def report(args, settings, app, check, rounds, floor_check, loads, timings, fold
         + " | ".join(f"**{_spread(ratios[pair])}**" for pair in pairs)
         + " |",
         "",
-        f"**Ratio to the bare INSERT: {ratio:.2f}** (target >= 0.5). Errors in the rounds: "
-        f"Klankbord {sum(sum(r['app']['events'].values()) for r in rounds)}, "
-        f"floors {floor_errors}.",
+        f"**Ratio to the bare INSERT: {ratio:.2f}** (the issue asked for >= 0.5: see the "
+        f"decision below); Klankbord / stack {pages:.2f}. Errors in the rounds: Klankbord "
+        f"{sum(sum(r['app']['events'].values()) for r in rounds)}, floors {floor_errors}.",
         "",
-    ]
-    stack_ratios = ratios[("stack", "bare")]
-    stack_median = statistics.median(stack_ratios)
-    pages = statistics.median(ratios[("app", "stack")])
-    lines += [
         f"Klankbord's stack alone, serving pages that do no work, reaches {stack_median:.2f} of "
         f"the bare app (rounds {min(stack_ratios):.2f}-{max(stack_ratios):.2f}). That cost is "
         "the libraries the project requires (Flask-WTF's CSRF, Flask-Limiter, Flask-Login, "
         "Flask-Babel, Flask's signed session) and the protections the same issue asks for. "
         + (
-            f"To meet the target, our pages would have to run at {0.5 / stack_median:.2f} of "
-            "that stack with empty pages"
+            f"To reach 0.5 of the bare app, our pages would have to run at "
+            f"{0.5 / stack_median:.2f} of that stack with empty pages"
             if stack_median > 0.5
-            else "To meet the target, our pages would have to run at least as fast as that "
-            "stack with empty pages, which no page doing work can"
+            else "To reach 0.5 of the bare app, our pages would have to run at least as fast "
+            "as that stack with empty pages, which no page doing work can"
         )
         + f"; they run at {pages:.2f}: the pages' own work (finding "
         "the link with its campaign and draft, building and checking the WTForms form, the "
         "templates, spending the link and storing the answer) costs "
-        f"{1 / pages - 1:.1f} times what the whole stack costs.",
+        f"{1 / pages - 1:.2f} times what the whole stack costs.",
+        "",
+        "**Decision (issue 7, 2026-12-02): the ratio to the bare INSERT is measured and "
+        "reported, not passed or failed.** The issue asked for >= 0.5. The bare app leaves out "
+        "what non-negotiable 6 and this issue's own security items put on every respondent "
+        "request (CSRF, rate limiting, the signed session, the language, the headers), and "
+        f"with those alone, serving pages that do nothing, the stack reaches {stack_median:.2f} "
+        "of it (0.34 to 0.71 in the runs of this benchmark so far): a target of 0.5 would "
+        "leave our pages almost no time, or none, for finding the link, checking the answers "
+        "and storing them without a trace back to the link. Meeting it would mean "
+        "hand-writing form handling and sessions outside the required libraries on the one "
+        "path that carries every answer. What the issue's scenario needs is capacity with "
+        "nothing lost, and that is what the verdict below checks.",
+        "",
+        f"Capacity: {app['throughput']:.1f} submissions/s is "
+        f"{app['throughput'] * 3600:,.0f} an hour on this two-core machine, with every answer "
+        f"kept. A Flanders-sized installation ({FLANDERS_TRAJECTORIES:,} trajectories, "
+        "bench/scale.py) with a letter to two parents of every trajectory on the same morning "
+        f"makes {2 * FLANDERS_TRAJECTORIES:,} links; if every one of them were answered in the "
+        f"same hour, that hour would need {2 * FLANDERS_TRAJECTORIES / 3600:.1f} submissions/s.",
         "",
     ]
     lines += [
@@ -927,8 +952,15 @@ def report(args, settings, app, check, rounds, floor_check, loads, timings, fold
     if app["ran_out"] or any(r[n]["ran_out"] for r in rounds for n in ("app", *FLOOR_APPS)):
         lines += ["**The run ran out of invitations: raise `--tokens`.**", ""]
     lost = check["lost"] + check["duplicated"] + check["thanked_not_used"]
-    targets = errors == 0 and lost == 0 and ratio >= 0.5
-    lines += [f"Within target (0 errors, 0 lost, ratio >= 0.5): {'yes' if targets else 'no'}."]
+    targets = errors == 0 and lost == 0
+    peak = 2 * FLANDERS_TRAJECTORIES / 3600
+    lines += [
+        f"Within target (0 errors, 0 lost): {'yes' if targets else 'no'}. Peak hour of a "
+        f"Flanders-wide letter morning ({peak:.1f}/s) within the measured rate: "
+        f"{'yes' if app['throughput'] >= peak else 'no'}. Ratio to the bare INSERT: "
+        f"{ratio:.2f}, and of the required stack with empty pages {stack_median:.2f} (see the "
+        "decision above)."
+    ]
     lines += ["", "Machine:", "", machine()]
     return "\n".join(lines)
 
@@ -951,9 +983,9 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--warmup", type=float, default=5)
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds for the ratio")
+    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds for the ratio")
     parser.add_argument("--round-seconds", type=float, default=15, help="length of each turn")
-    parser.add_argument("--tokens", type=int, default=12_000, help="invitations to issue")
+    parser.add_argument("--tokens", type=int, default=16_000, help="invitations to issue")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
     parser.add_argument("--write", action="store_true", help="record in bench/RESULTS.md")
     args = parser.parse_args()

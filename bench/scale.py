@@ -56,7 +56,7 @@ DEFAULT_URL = "postgresql+psycopg://klankbord:klankbord@127.0.0.1:5432/klankbord
 CENTRES = 43
 COACHES = 4_500
 SCHOOLS = 3_300
-TRAJECTORIES = 100_000
+TRAJECTORIES = load.FLANDERS_TRAJECTORIES
 RESPONSES = {"2025-2026": 600_000, "2024-2025": 400_000}
 # Audience: (questionnaire, share of the responses, response rate of its invitations).
 AUDIENCES = {
