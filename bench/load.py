@@ -26,7 +26,7 @@ issue 7's note of 2026-12-02). The verdict is 0 errors, 0 lost, and the rate aga
 hour of a Flanders-wide letter morning.
 
 Run from the repository root:
-    .venv/bin/python bench/load.py [--users 200] [--seconds 60] [--rounds 5] [--write]
+    .venv/bin/python bench/load.py [--users 200] [--seconds 60] [--rounds 7] [--write]
 ``--write`` records the figures in bench/RESULTS.md. bench/faults.py reuses this client.
 """
 
@@ -808,6 +808,9 @@ def report(args, settings, app, check, rounds, floor_check, loads, timings, fold
     pages = statistics.median(ratios[("app", "stack")])
     stack_ratios = ratios[("stack", "bare")]
     stack_median = statistics.median(stack_ratios)
+    # Every link of a Flanders-wide letter morning (two parents a trajectory) in one hour.
+    links = 2 * FLANDERS_TRAJECTORIES
+    peak = links / 3600
     floor_errors = sum(sum(r[n]["events"].values()) for r in rounds for n in FLOOR_APPS)
     lines = [
         f"## Benchmark: {args.users} concurrent respondents through gunicorn and PostgreSQL",
@@ -919,8 +922,8 @@ def report(args, settings, app, check, rounds, floor_check, loads, timings, fold
         f"{app['throughput'] * 3600:,.0f} an hour on this two-core machine, with every answer "
         f"kept. A Flanders-sized installation ({FLANDERS_TRAJECTORIES:,} trajectories, "
         "bench/scale.py) with a letter to two parents of every trajectory on the same morning "
-        f"makes {2 * FLANDERS_TRAJECTORIES:,} links; if every one of them were answered in the "
-        f"same hour, that hour would need {2 * FLANDERS_TRAJECTORIES / 3600:.1f} submissions/s.",
+        f"makes {links:,} links; if every one of them were answered in the same hour, that hour "
+        f"would need {peak:.1f} submissions/s.",
         "",
     ]
     lines += [
@@ -953,7 +956,6 @@ def report(args, settings, app, check, rounds, floor_check, loads, timings, fold
         lines += ["**The run ran out of invitations: raise `--tokens`.**", ""]
     lost = check["lost"] + check["duplicated"] + check["thanked_not_used"]
     targets = errors == 0 and lost == 0
-    peak = 2 * FLANDERS_TRAJECTORIES / 3600
     lines += [
         f"Within target (0 errors, 0 lost): {'yes' if targets else 'no'}. Peak hour of a "
         f"Flanders-wide letter morning ({peak:.1f}/s) within the measured rate: "
