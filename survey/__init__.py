@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from survey.config import BASE_SETTINGS, load_secret_key, settings_from_env
+from survey.privacy.keys import decode_key, load_anonymity_key
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -33,6 +34,10 @@ def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config_override or {})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(Path(app.instance_path))
+    if not app.config.get("ANONYMITY_KEY"):
+        app.config["ANONYMITY_KEY"] = load_anonymity_key(Path(app.instance_path))
+    # A malformed key fails here, at start, not in a respondent's request.
+    decode_key(app.config["ANONYMITY_KEY"])
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -55,7 +60,7 @@ def _init_extensions(app: Flask) -> None:
     # Batch mode lets the same migration files alter tables on SQLite, which lacks ALTER.
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
-    from survey.respond.languages import babel_locale
+    from survey.languages import babel_locale
 
     babel.init_app(app, locale_selector=babel_locale)
     login_manager.init_app(app)
@@ -127,12 +132,13 @@ def _register_commands(app: Flask) -> None:
     from survey.api.commands import api_tokens_group
     from survey.auth.commands import create_centre, create_school, create_user
     from survey.backup.commands import backup_command, restore_command
-    from survey.campaigns.commands import campaigns_group, invite, publish_responses
+    from survey.campaigns.commands import campaigns_group, invite
     from survey.demo.commands import demo
     from survey.imports.commands import COMMANDS as import_commands
+    from survey.privacy.commands import privacy_group
     from survey.questionnaire_versions.commands import init_db, questionnaires_group
     from survey.reports.commands import report_command
-    from survey.retention.commands import purge_command
+    from survey.retention.commands import daily_command, purge_command
 
     for command in (
         init_db,
@@ -141,7 +147,6 @@ def _register_commands(app: Flask) -> None:
         create_school,
         create_user,
         invite,
-        publish_responses,
         campaigns_group,
         questionnaires_group,
         api_tokens_group,
@@ -149,6 +154,8 @@ def _register_commands(app: Flask) -> None:
         *import_commands,
         report_command,
         purge_command,
+        daily_command,
+        privacy_group,
         backup_command,
         restore_command,
     ):

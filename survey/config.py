@@ -1,14 +1,15 @@
 """Configuration from the environment.
 
 Everything an operator sets comes from ``KLANKBORD_*`` variables; nothing here touches the
-database. The only file this module may write is the generated secret key, once, in the
-instance folder, because a literal fallback secret would let anyone forge sessions.
+database. The only files this module may write are generated keys, once, in the instance
+folder, because a literal fallback secret would let anyone forge sessions.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,28 +42,37 @@ def _int_from_env(name: str, default: int, minimum: int) -> int:
     return value
 
 
-def load_secret_key(instance_path: Path) -> str:
-    """Return ``KLANKBORD_SECRET_KEY``, or the key kept in the instance folder.
+def load_instance_secret(
+    instance_path: Path, env_var: str, file_name: str, generate: Callable[[], str]
+) -> str:
+    """Return the environment's ``env_var``, or the value kept in the instance folder.
 
-    The key file is created on first use with mode 0600 so that restarts keep sessions valid
-    and no other local user can read it.
+    The file is created on first use with mode 0600 so that restarts keep the value and no
+    other local user can read it; O_EXCL, so that two workers starting at once cannot both
+    write (and disagree on) it.
     """
-    from_env = os.environ.get("KLANKBORD_SECRET_KEY")
+    from_env = os.environ.get(env_var, "").strip()
     if from_env:
         return from_env
-    key_file = instance_path / SECRET_KEY_FILE
+    key_file = instance_path / file_name
     if key_file.exists():
         return key_file.read_text(encoding="ascii").strip()
     instance_path.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    # O_EXCL: two workers starting at once must not both write (and disagree on) the key.
+    value = generate()
     try:
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return key_file.read_text(encoding="ascii").strip()
     with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key)
-    return key
+        handle.write(value)
+    return value
+
+
+def load_secret_key(instance_path: Path) -> str:
+    """``KLANKBORD_SECRET_KEY``, or the key kept in ``instance/secret_key``."""
+    return load_instance_secret(
+        instance_path, "KLANKBORD_SECRET_KEY", SECRET_KEY_FILE, lambda: secrets.token_urlsafe(48)
+    )
 
 
 def settings_from_env(instance_path: Path) -> dict[str, Any]:

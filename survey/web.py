@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from datetime import date
 
 from flask import Flask, Request, Response, render_template, request
@@ -14,10 +13,10 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from survey.accounts import RedactPasswordTokens
 from survey.api.problems import http_problem, is_api_request
 from survey.extensions import db, login_manager
 from survey.labels import label, theme_label
+from survey.privacy.logs import install_redaction
 
 # No page loads anything from a third party: each such request would hand a respondent's
 # address to someone else. Inline scripts and styles are refused as well.
@@ -38,23 +37,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
 # Browsers may only reach the app over HTTPS for a year, subdomains included. Sent only on
 # secure requests: over plain http (make run) browsers ignore it anyway.
 STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
-
-_TOKEN_PATH = re.compile(r"/r/[^/\s?\"]+")
-
-
-class RedactTokens(logging.Filter):
-    """Remove respondent tokens from log lines (the development server's access log).
-
-    A token in a log next to a time is exactly how a well-known survey tool's anonymous
-    answers can be linked back to invitations.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "/r/" in message:
-            record.msg = _TOKEN_PATH.sub("/r/[token]", message)
-            record.args = ()
-        return True
 
 
 class NulFreeFormRequest(Request):
@@ -222,15 +204,11 @@ def register_web_helpers(app: Flask) -> None:
             reason = str(error.orig or error).strip().splitlines()[0]
             app.logger.warning("Database connection lost after the response: %s", reason)
 
-    access_log = logging.getLogger("werkzeug")
-    if not any(isinstance(f, RedactTokens) for f in access_log.filters):
-        access_log.addFilter(RedactTokens())
-    # Flask logs "Exception on /r/<token> [POST]" when a page fails. app.logger, like the
-    # access log, is one logger shared by every app of the process (the tests build many):
-    # each filter is added once.
-    for redaction in (RedactTokens, RedactPasswordTokens):
-        if not any(isinstance(f, redaction) for f in app.logger.filters):
-            app.logger.addFilter(redaction())
+    # The development server's access log, and Flask's "Exception on /r/<token> [POST]" when
+    # a page fails. Both loggers are shared by every app of the process (the tests build
+    # many): the filter is added once.
+    install_redaction(logging.getLogger("werkzeug"))
+    install_redaction(app.logger)
     _trust_proxies(app)
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.engine import make_url
 
 from survey import MIGRATIONS_DIR, PROJECT_ROOT, create_app
 from survey.extensions import db as _db
+from survey.privacy.keys import new_key
 from survey.questionnaire_versions.services import register_builtin_questionnaires
 from tests.factories import TEST_PASSWORD, Factories
 
@@ -89,6 +90,7 @@ def make_app(database_url: str, **extra: object) -> Flask:
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": secrets.token_hex(32),
+            "ANONYMITY_KEY": new_key(),
             **extra,
         }
     )
@@ -226,20 +228,29 @@ class Inbox:
         return self.messages[index].get_body().get_content()
 
 
-@pytest.fixture
-def smtp(app: Flask) -> Iterator[Inbox]:
-    """A real SMTP server (aiosmtpd) on a free loopback port, with the app pointed at it."""
+@contextmanager
+def mail_server() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server (aiosmtpd) on a free loopback port: its inbox and its port."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    old = {key: app.config[key] for key in ("SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS")}
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False)
-    yield inbox
-    app.config.update(old)
-    controller.stop()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp(app: Flask) -> Iterator[Inbox]:
+    """A real SMTP server with the app pointed at it."""
+    with mail_server() as (inbox, port):
+        old = {key: app.config[key] for key in ("SMTP_HOST", "SMTP_PORT", "SMTP_STARTTLS")}
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False)
+        yield inbox
+        app.config.update(old)
 
 
 TODAY = date(2026, 3, 10)

@@ -10,9 +10,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from survey.accounts.services import LinkKind, hash_token, issue_password_token
+from survey.accounts.services import LinkKind, issue_password_token
 from survey.models import PasswordToken, Role, StaffUser
 from survey.models.base import utcnow
+from survey.privacy.tokens import hash_token
 from tests.conftest import Inbox, csrf_token, login
 
 NEW_PASSWORD = "een-lange-nieuwe-zin"
@@ -477,11 +478,11 @@ def test_link_kinds_have_their_lifetimes():
 def test_password_tokens_are_kept_out_of_the_access_log():
     import logging
 
-    from survey.accounts import RedactPasswordTokens
+    from survey.privacy.logs import RedactTokens
 
     def logged(line: str) -> str:
         record = logging.LogRecord("werkzeug", logging.INFO, "", 0, "%s", (line,), None)
-        RedactPasswordTokens().filter(record)
+        RedactTokens().filter(record)
         return record.getMessage()
 
     assert logged('"GET /password/abc_DEF-123 HTTP/1.1" 200') == (

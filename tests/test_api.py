@@ -28,9 +28,9 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy import select
 
-from survey.accounts.limits import limiter
 from survey.api.openapi import openapi_document
 from survey.api.services import create_token
+from survey.limits import limiter
 from survey.models import (
     AnonymousAnswer,
     AnonymousResponse,
@@ -72,7 +72,7 @@ def _respond(db, centre, audience, school, items, version, year, rng) -> None:
         school_id=school.id if school else None,
         school_year=year,
         audience=audience,
-        submitted_on=date(int(year[:4]) + 1, 3, 1),
+        published_on=date(int(year[:4]) + 1, 3, 1),
     )
     response.answers = [AnonymousAnswer(item_id=i, value=rng.choice([1, 2, 3, 4])) for i in items]
     db.session.add(response)

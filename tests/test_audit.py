@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from survey.audit.services import record_view
+from survey.audit.services import CLI_MARK, record_view
 from survey.models import AuditEntry, Role
 from tests.conftest import login
 
@@ -157,3 +157,60 @@ def test_overlong_filters_are_errors_not_500(client, make, db, centre):
     response = client.get("/audit/?trajectory=" + "x" * 100 + "&email=" + "y" * 300)
     assert response.status_code == 200
     assert "Hoogstens 40 tekens." in response.get_data(as_text=True)
+
+
+def test_making_links_records_who_made_how_many(client, runner, make, db, centre):
+    # A coordinator who answers k-1 links of their own into a group learns the k-th answer
+    # from the batch it completes: the trail of who made how many links is how that is found.
+    import re
+
+    from tests.conftest import csrf_token
+
+    coordinator = make.user(centre, Role.COORDINATOR, email="kc@noord.be")
+    campaign = make.school_campaign(make.school(centre))
+    login(client, coordinator.email)
+    detail = f"/campaigns/{campaign.id}"
+    page = client.post(
+        detail,
+        data={
+            "csrf_token": csrf_token(client, detail),
+            "count": "3",
+            "language": "nl",
+            "output": "links",
+        },
+    ).get_data(as_text=True)
+    tokens = [
+        link.rsplit("/r/", 1)[1] for link in re.findall(r"<code>([^<]+/r/[^<]+)</code>", page)
+    ]
+    assert len(tokens) == 3
+    made = runner.invoke(args=["invite", "--campaign", str(campaign.id), "--count", "2"])
+    assert made.exit_code == 0, made.output  # the command line: nobody signed in
+
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "make_links").order_by(AuditEntry.id)
+    ).all()
+    assert [(e.centre_id, e.user_id, e.detail) for e in entries] == [
+        (centre.id, coordinator.id, f"campaign {campaign.id}, parent: 3"),
+        (centre.id, None, f"campaign {campaign.id}, parent: 2{CLI_MARK}"),
+    ]
+    # The trail counts links; it never holds one.
+    assert not any(token in (entry.detail or "") for entry in entries for token in tokens)
+    log = client.get("/audit/").get_data(as_text=True)
+    assert log.count("Maakte links voor bevraagden") == 2
+    assert f"campaign {campaign.id}, parent: 3" in log
+
+
+def test_a_link_entry_without_user_or_trajectory_is_not_shown_as_deleted(
+    client, runner, make, db, centre
+):
+    campaign = make.school_campaign(make.school(centre))
+    made = runner.invoke(args=["invite", "--campaign", str(campaign.id), "--count", "2"])
+    assert made.exit_code == 0, made.output
+    login(client, make.user(centre, Role.COORDINATOR).email)
+    log = client.get("/audit/").get_data(as_text=True)
+    assert "Maakte links voor bevraagden" in log
+    # Made on the command line, for a school campaign: neither a deleted account nor a
+    # deleted trajectory.
+    assert "opdrachtregel" in log
+    assert "(verwijderd account)" not in log
+    assert "(verwijderd)" not in log

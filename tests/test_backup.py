@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import stat
 import subprocess
 import uuid
@@ -24,6 +25,16 @@ from survey.models import (
     QuestionnaireVersion,
     School,
 )
+from survey.privacy.keys import (
+    PURPOSES,
+    KeyMismatchError,
+    decode_key,
+    derive,
+    ensure_check_stored,
+    new_key,
+    stored_check,
+    verify_key,
+)
 from tests.conftest import fresh_database, make_app
 
 
@@ -32,6 +43,17 @@ def _counts() -> tuple[int, int, int]:
         db.session.scalar(select(func.count()).select_from(model))
         for model in (Centre, School, AnonymousResponse)
     )
+
+
+def _readable(backend: str, out) -> bytes:
+    """The backup's contents as bytes a search can read (pg_dump's custom format packs them)."""
+    if backend == "sqlite":
+        return out.read_bytes()
+    return subprocess.run(
+        [shutil.which("pg_restore") or "pg_restore", "--file=-", str(out)],
+        check=True,
+        capture_output=True,
+    ).stdout
 
 
 def test_backup_then_restore_brings_deleted_rows_back(backend, tmp_path):
@@ -60,11 +82,13 @@ def test_backup_then_restore_brings_deleted_rows_back(backend, tmp_path):
                     school_id=school.id,
                     school_year="2025-2026",
                     audience=Audience.PARENT,
-                    submitted_on=date(2026, 3, 10),
+                    published_on=date(2026, 3, 10),
                     answers=[answer],
                 )
             )
+            ensure_check_stored()
             db.session.commit()
+            check = stored_check()
 
         runner = app.test_cli_runner()
         out = tmp_path / "klankbord.backup"
@@ -74,6 +98,16 @@ def test_backup_then_restore_brings_deleted_rows_back(backend, tmp_path):
         # The copy holds password hashes and answers: its owner alone may read it.
         assert stat.S_IMODE(out.stat().st_mode) == 0o600
         assert not list(tmp_path.glob(".*.part"))
+        # The anonymity key is never in the database, so never in a backup: neither the key,
+        # its bytes, nor any sub-key (docs/anonymity.md, "Keeping the key"). Only a check value.
+        copy = _readable(backend, out)
+        assert check.encode() in copy  # the search does see the database's contents
+        master = decode_key(app.config["ANONYMITY_KEY"])
+        for secret in (app.config["ANONYMITY_KEY"].encode(), master, master.hex().encode()):
+            assert secret not in copy
+        for purpose in PURPOSES:
+            assert derive(master, purpose) not in copy
+            assert derive(master, purpose).hex().encode() not in copy
 
         with app.app_context():
             db.session.execute(AnonymousResponse.__table__.delete())
@@ -99,6 +133,16 @@ def test_backup_then_restore_brings_deleted_rows_back(backend, tmp_path):
             assert [(a.item_id, a.value) for a in back.answers] == [("q1", 4)]
             assert db.session.scalar(select(School.name)) == "De Bron"
             assert db.session.scalar(select(Centre.code)) == "lsc-back"
+            # The check value comes back with the data: a restored database still refuses a
+            # key other than the one its spent links and waiting answers were made with.
+            assert stored_check() == check
+            verify_key()
+            app.config["ANONYMITY_KEY"], right_key = new_key(), app.config["ANONYMITY_KEY"]
+            try:
+                with pytest.raises(KeyMismatchError):
+                    verify_key()
+            finally:
+                app.config["ANONYMITY_KEY"] = right_key
             db.session.remove()
             for engine in db.engines.values():
                 engine.dispose()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from survey.models import Campaign, CampaignScope, Invitation, Role
-from tests.conftest import TODAY, csrf_token, login
+from survey.models import AnonymousResponse, Campaign, CampaignScope, Invitation, Role
+from survey.privacy.models import ResponseInbox
+from survey.privacy.publication import publish
+from tests.conftest import TODAY, csrf_in, csrf_token, login
 
 pytestmark = pytest.mark.usefixtures("today")
 
@@ -64,6 +66,62 @@ def test_coordinator_opens_a_school_campaign_and_gets_links_and_letters(client, 
     assert db.session.query(Invitation).count() == 5
 
 
+def _links(client, campaign, count: int) -> list[str]:
+    detail = f"/campaigns/{campaign.id}"
+    page = client.post(
+        detail,
+        data={
+            "csrf_token": csrf_token(client, detail),
+            "count": str(count),
+            "language": "nl",
+            "output": "links",
+        },
+    ).get_data(as_text=True)
+    return [
+        link.split("5000", 1)[1] for link in re.findall(r"<code>(http[^<]+/r/[^<]+)</code>", page)
+    ]
+
+
+def _answer(app, path: str) -> None:
+    """A respondent in a browser of their own answers every statement of a one-page form."""
+    browser = app.test_client()
+    page = browser.get(path).get_data(as_text=True)
+    names = set(re.findall(r'name="(item-[^"]+)"', page))
+    answered = browser.post(
+        path, data=dict.fromkeys(names, "3") | {"csrf_token": csrf_in(page), "page": "0"}
+    )
+    assert answered.headers["Location"].endswith("/thanks")
+
+
+def _answered(client, campaign) -> int:
+    page = client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
+    return int(re.search(r"<dt>Beantwoord</dt><dd>(\d+)", page).group(1))
+
+
+def test_the_answered_count_moves_only_with_publication(app, client, db, centre_setup):
+    # A count that moved with each answer would tell the coordinator when each one arrived
+    # (and, with the links they handed out themselves, whose): only published answers count.
+    login(client, centre_setup["coordinator"].email)
+    _create(client, centre_setup["school"].id)
+    campaign = db.session.scalar(select(Campaign))
+    links = _links(client, campaign, 7)
+    for path in links[:4]:
+        _answer(app, path)
+    page = client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
+    assert "Anonieme antwoorden tellen pas mee zodra ze gepubliceerd zijn" in page
+    assert _answered(client, campaign) == 0
+    assert publish(TODAY, app.config["ANONYMITY_THRESHOLD"]).published == 0  # 4 < k
+    db.session.commit()
+    assert _answered(client, campaign) == 0
+    _answer(app, links[4])
+    assert _answered(client, campaign) == 0  # the fifth answer alone publishes nothing
+    assert publish(TODAY, app.config["ANONYMITY_THRESHOLD"]).published == 5
+    db.session.commit()
+    assert _answered(client, campaign) == 5
+    _answer(app, links[5])
+    assert _answered(client, campaign) == 5
+
+
 def test_bad_dates_are_explained_and_kept(client, db, centre_setup):
     login(client, centre_setup["coordinator"].email)
     response = _create(client, closes="2026-01-01")
@@ -83,6 +141,24 @@ def test_closing_from_the_page(client, db, centre_setup):
     db.session.refresh(campaign)
     assert campaign.closed_on == TODAY
     assert "Afgesloten op" in client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
+
+
+def test_closing_from_the_page_publishes_what_reaches_k(app, client, db, centre_setup):
+    login(client, centre_setup["coordinator"].email)
+    _create(client, centre_setup["school"].id)
+    campaign = db.session.scalar(select(Campaign))
+    links = _links(client, campaign, 6)
+    for path in links:
+        _answer(app, path)
+    assert _answered(client, campaign) == 0
+    token = csrf_token(client, f"/campaigns/{campaign.id}")
+    client.post(f"/campaigns/{campaign.id}/close", data={"csrf_token": token})
+    db.session.expire_all()
+    # All six, with identical attributes: one batch, published on the closing day.
+    assert _answered(client, campaign) == 6
+    assert db.session.scalar(select(func.count()).select_from(ResponseInbox)) == 0
+    published = db.session.scalars(select(AnonymousResponse.published_on)).all()
+    assert published == [TODAY] * 6
 
 
 def test_coaches_and_other_centres_cannot_reach_campaigns(app, client, db, centre_setup):

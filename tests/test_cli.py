@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
 
 from survey.models import Role, StaffUser
 from tests.conftest import login
@@ -105,3 +107,84 @@ def test_duplicate_email_is_refused(runner, make, db):
     )
     assert result.exit_code == 1
     assert "bestaat al" in result.output
+
+
+def test_publish_responses_is_gone(runner, db):
+    # It could publish fewer than k answers (--all). Publication now happens only in batches
+    # of at least k, from `klankbord daily` and when a campaign closes.
+    result = runner.invoke(args=["publish-responses", "--all"])
+    assert result.exit_code == 2
+    assert "No such command" in result.output
+
+
+def _expired_campaign_with_answers(make, count: int):
+    from survey.campaigns.services import create_campaign, questionnaire_of
+    from survey.models import Audience
+    from survey.privacy.inbox import deposit
+
+    school = make.school(make.centre())
+    campaign = create_campaign(
+        centre=school.centre,
+        questionnaire_id="tevredenheid-ouders",
+        audiences=[Audience.PARENT],
+        opens_on=date(2026, 1, 5),
+        closes_on=date(2026, 3, 1),
+        school=school,
+    )
+    questionnaire = questionnaire_of(campaign)
+    for _ in range(count):
+        values = {questionnaire.items[0].id: 3}
+        deposit(campaign, questionnaire, Audience.PARENT, values, {}, date(2026, 2, 2))
+    return campaign
+
+
+def test_daily_closes_expired_campaigns_publishes_and_purges(runner, make, db, today):
+    from survey.models import AnonymousResponse, CampaignStatus, PasswordToken
+    from survey.models.base import utcnow
+    from survey.privacy.models import ResponseInbox
+
+    campaign = _expired_campaign_with_answers(make, 5)
+    user = make.user(campaign.centre)
+    db.session.add(
+        PasswordToken(user=user, token_hash="0" * 64, expires_at=utcnow() - timedelta(days=1))
+    )
+    db.session.commit()
+
+    result = runner.invoke(args=["daily"])
+
+    assert result.exit_code == 0, result.output
+    assert "1 bevraging(en) afgesloten." in result.output
+    assert (
+        "5 antwoord(en) gepubliceerd in groepen van minstens 5 (0 met een ruimere school of "
+        "leerondersteuner); 0 wachten nog." in result.output
+    )
+    assert "Verwijderd:" in result.output  # and then it purged
+    db.session.expire_all()
+    assert campaign.status is CampaignStatus.CLOSED
+    assert campaign.closed_on == date(2026, 3, 1)
+    assert campaign.published_answers == 5
+    assert db.session.scalar(select(func.count()).select_from(ResponseInbox)) == 0
+    published = db.session.scalars(select(AnonymousResponse.published_on)).all()
+    assert published == [today] * 5
+    assert db.session.scalar(select(func.count()).select_from(PasswordToken)) == 0
+
+
+def test_close_expired_publishes_but_never_below_k(runner, make, db, today):
+    from survey.models import AnonymousResponse, CampaignStatus
+    from survey.privacy.models import ResponseInbox
+
+    enough = _expired_campaign_with_answers(make, 5)
+    too_few = _expired_campaign_with_answers(make, 4)  # another centre: nothing to join
+    db.session.commit()
+    result = runner.invoke(args=["campaigns", "close-expired"])
+    assert result.exit_code == 0, result.output
+    assert "2 bevraging(en) afgesloten." in result.output
+    db.session.expire_all()
+    assert enough.status is too_few.status is CampaignStatus.CLOSED
+    assert enough.published_answers == 5
+    # Four, even for the whole centre: they keep waiting, sealed; nothing of them is published.
+    assert too_few.published_answers == 0
+    centres = db.session.scalars(select(AnonymousResponse.centre_id)).all()
+    assert centres == [enough.centre_id] * 5
+    waiting = db.session.scalars(select(ResponseInbox.campaign_id)).all()
+    assert waiting == [too_few.id] * 4

@@ -57,6 +57,12 @@ def test_cli_writes_letters_and_prints_links(runner, db, trajectory, tmp_path):
     assert target.read_bytes().startswith(b"%PDF")
 
 
+def _columns(db) -> list[dict]:
+    """Every column of every invitation, as stored."""
+    rows = db.session.execute(select(Invitation.__table__).order_by(Invitation.id))
+    return [dict(row._mapping) for row in rows]
+
+
 def test_emails_are_sent_reminded_once_and_then_forgotten(
     app, runner, client, db, smtp, trajectory, tmp_path
 ):
@@ -85,25 +91,54 @@ def test_emails_are_sent_reminded_once_and_then_forgotten(
     }
     assert "anoniem" in smtp.body(0)
     invitations = db.session.scalars(select(Invitation)).all()
-    assert all(i.email_sent and i.email for i in invitations)  # kept for the one reminder
+    # Kept for the one reminder: the address, and the link sealed under the anonymity key
+    # (never the token itself, nor anything a token could be matched with).
+    assert all(i.email_sent and i.email and i.sealed_link for i in invitations)
+    for link in links.values():
+        token = link.rsplit("/r/", 1)[1].encode()
+        assert not any(token in i.sealed_link for i in invitations)
+    before = _columns(db)
 
-    # An answers; then the reminder reaches only Bert, with a second working link.
+    # An answers. Nothing about An's invitation changes: answering writes a nullifier
+    # elsewhere, and erasing An's address now would time the answer.
     path = links["an@example.org"].split("://", 1)[1].split("/", 1)[1]
     page = client.get("/" + path).get_data(as_text=True)
     names = set(re.findall(r'name="(item-[^"]+)"', page))
     token = csrf_in(page)
-    client.post("/" + path, data=dict.fromkeys(names, "3") | {"csrf_token": token, "page": "0"})
+    answered = client.post(
+        "/" + path, data=dict.fromkeys(names, "3") | {"csrf_token": token, "page": "0"}
+    )
+    assert answered.status_code == 302
+    assert answered.headers["Location"].endswith("/thanks")
+    db.session.expire_all()
+    assert _columns(db) == before
+
+    # The reminder goes to every address, answered or not (choosing would write which links
+    # were spent into the invitations), with the same link and a thank-you for who answered.
     campaign = db.session.scalar(select(Campaign))
     smtp.messages.clear()
     result = runner.invoke(args=["campaigns", "remind", str(campaign.id)])
     assert result.exit_code == 0, result.output
-    assert [m["To"] for m in smtp.messages] == ["bert@example.org"]
-    reminder = re.search(r"https?://\S+/r/\S+", smtp.body(0)).group(0)
-    assert reminder != links["bert@example.org"]
-    for link in (reminder, links["bert@example.org"]):
-        assert client.get(link.split("127.0.0.1:5000", 1)[-1]).status_code == 200
+    assert sorted(m["To"] for m in smtp.messages) == ["an@example.org", "bert@example.org"]
+    for i, message in enumerate(smtp.messages):
+        body = smtp.body(i)
+        assert message["Subject"].startswith("Herinnering: ")
+        assert "Heb je dat al gedaan? Dank je wel" in body
+        assert re.search(r"https?://\S+/r/\S+", body).group(0) == links[message["To"]]
+    # In a browser that never opened it, An's link says "already answered"; Bert's still opens
+    # the form, with the answers it asks.
+    browser = app.test_client()
+    used = browser.get(links["an@example.org"].split("127.0.0.1:5000", 1)[-1])
+    assert used.status_code == 200
+    assert "Je hebt al geantwoord" in used.get_data(as_text=True)
+    fresh = browser.get(links["bert@example.org"].split("127.0.0.1:5000", 1)[-1])
+    assert fresh.status_code == 200
+    assert set(re.findall(r'name="(item-[^"]+)"', fresh.get_data(as_text=True))) == names
+    # Every address went, with its sealed link, in one go.
     db.session.expire_all()
-    assert [i.email for i in db.session.scalars(select(Invitation))] == [None, None]
+    assert [
+        (i.email, i.sealed_link, i.reminder_sent) for i in db.session.scalars(select(Invitation))
+    ] == [(None, None, True)] * 2
     # A second reminder sends nothing.
     smtp.messages.clear()
     runner.invoke(args=["campaigns", "remind", str(campaign.id)])

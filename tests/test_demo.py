@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import func, select
 
 from survey.models import (
@@ -19,6 +21,7 @@ from survey.models import (
     TrajectoryStatus,
     TrajectoryStatusChange,
 )
+from survey.privacy.models import ResponseDraft, ResponseInbox, SpentLink
 from tests.conftest import login
 
 MODELS = (
@@ -84,6 +87,17 @@ def test_demo_has_the_promised_shape(runner, db, monkeypatch):
     }
     roles = set(db.session.scalars(select(MatrixResponse.role).distinct()))
     assert roles == set(Audience)
+    # The synthetic history is published like real answers: one batch date per school year
+    # (the spring round's), never a day per answer; nothing is left waiting or spent.
+    published = db.session.execute(
+        select(AnonymousResponse.school_year, AnonymousResponse.published_on).distinct()
+    ).all()
+    assert sorted(published) == [
+        ("2024-2025", date(2025, 6, 13)),
+        ("2025-2026", date(2026, 6, 13)),
+    ]
+    for model in (ResponseInbox, ResponseDraft, SpentLink):
+        assert scalar(select(func.count()).select_from(model)) == 0
 
 
 def test_schools_differ_realistically(runner, db, monkeypatch):

@@ -20,13 +20,13 @@ from sqlalchemy import select
 
 from survey.api.services import create_token
 from survey.campaigns.services import campaign_for_trajectory, issue_invitations
-from survey.models import (
-    AnonymousComment,
-    Audience,
-    Invitation,
-    ResponseInbox,
-    Role,
-)
+from survey.models import AnonymousComment, Audience, Role
+from survey.privacy.inbox import Waiting, open_waiting
+from survey.privacy.keys import subkey
+from survey.privacy.models import ResponseInbox
+from survey.privacy.publication import publish
+from survey.privacy.spending import is_spent
+from survey.privacy.tokens import read_link
 from tests.conftest import TODAY, checked_radios, csrf_in, csrf_token, login, radio_names
 
 pytestmark = pytest.mark.usefixtures("today")
@@ -50,12 +50,15 @@ def _link(trajectory, role="parent", questionnaire="tevredenheid-ouders"):
     return issue_invitations(campaign, Audience(role), 1, TODAY)[0]
 
 
-def _used(db, issued) -> bool:
-    return db.session.scalar(select(Invitation.used).where(Invitation.id == issued.invitation.id))
+def _spent(db, issued) -> bool:
+    """Whether the link was spent: its nullifier, recomputed from the token, is stored."""
+    return is_spent(read_link(issued.token))
 
 
-def _inbox(db) -> list[dict]:
-    return [row.payload for row in db.session.scalars(select(ResponseInbox))]
+def _inbox(db) -> list[Waiting]:
+    """The answers waiting in the inbox, opened under the inbox key."""
+    key = subkey("inbox")
+    return [open_waiting(row, key) for row in db.session.execute(select(ResponseInbox.__table__))]
 
 
 # --------------------------------------------------------------------------- oversized bodies
@@ -90,7 +93,7 @@ def test_an_oversized_respondent_form_is_a_413_page(client, db, trajectory, lang
     assert "Request Entity Too Large" not in html
     assert response.headers["Cache-Control"] == "no-store"  # still the respondent's headers
     assert response.headers["Referrer-Policy"] == "no-referrer"
-    assert not _used(db, issued)
+    assert not _spent(db, issued)
     assert _inbox(db) == []
 
 
@@ -205,9 +208,9 @@ def test_invalid_utf8_in_a_comment_keeps_the_answer(client, db, trajectory):
     response = client.post(issued.path, data=body, content_type=FORM)
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/thanks")
-    [payload] = _inbox(db)
-    assert payload["values"] == dict.fromkeys((n.removeprefix("item-") for n in names), 3)
-    assert payload["texts"] == {"nog-iets": "Goed%FF%FEzo"}
+    [waiting] = _inbox(db)
+    assert waiting.values == dict.fromkeys((n.removeprefix("item-") for n in names), 3)
+    assert waiting.texts == {"nog-iets": "Goed%FF%FEzo"}
 
 
 def test_raw_invalid_utf8_in_a_multipart_form_keeps_the_answers(client, db, trajectory):
@@ -229,9 +232,9 @@ def test_raw_invalid_utf8_in_a_multipart_form_keeps_the_answers(client, db, traj
         issued.path, data=body, content_type=f"multipart/form-data; boundary={boundary}"
     )
     assert response.status_code == 302
-    [payload] = _inbox(db)
-    assert set(payload["values"].values()) == {2}
-    assert payload["texts"]["nog-iets"] == "Goed\ufffd\ufffd( zo"  # undecodable bytes replaced
+    [waiting] = _inbox(db)
+    assert set(waiting.values.values()) == {2}
+    assert waiting.texts["nog-iets"] == "Goed\ufffd\ufffd( zo"  # undecodable bytes replaced
 
 
 def test_raw_invalid_utf8_in_a_urlencoded_form_is_a_clear_error(client, db, trajectory):
@@ -246,7 +249,7 @@ def test_raw_invalid_utf8_in_a_urlencoded_form_is_a_clear_error(client, db, traj
     assert response.status_code == 422
     assert "Kijk de gemarkeerde vragen hieronder na." in html
     assert "verstuur je antwoorden nog een keer" in html
-    assert not _used(db, issued)
+    assert not _spent(db, issued)
     assert _inbox(db) == []
 
 
@@ -261,7 +264,7 @@ def test_invalid_utf8_as_an_answer_is_refused_with_the_others_kept(client, db, t
     assert response.status_code == 422
     assert "Dit antwoord is geen van de mogelijkheden. Kies opnieuw." in html
     assert checked_radios(html) == dict.fromkeys(names[1:], "2")
-    assert not _used(db, issued)
+    assert not _spent(db, issued)
     assert _inbox(db) == []
 
 
@@ -284,18 +287,25 @@ def test_odd_digits_are_refused_not_crashed_on(client, db, trajectory, value):
         response = client.post(issued.path, data=data | {"action": action})
         assert response.status_code == 422, action
         assert checked_radios(response.get_data(as_text=True)) == dict.fromkeys(names[1:], "4")
-    assert not _used(db, issued)
+    assert not _spent(db, issued)
 
 
 def test_nul_bytes_in_a_comment_are_dropped_before_storage(app, client, db, trajectory):
     """PostgreSQL text cannot hold NUL: a comment with one must not block publication."""
-    links = [_link(trajectory) for _ in range(app.config["ANONYMITY_THRESHOLD"])]
+    threshold = app.config["ANONYMITY_THRESHOLD"]
+    links = [_link(trajectory) for _ in range(threshold)]
     for number, issued in enumerate(links):
         page = client.get(issued.path).get_data(as_text=True)
         data = dict.fromkeys(radio_names(page), "3")
         data |= {"csrf_token": csrf_in(page), "page": "0", "open-nog-iets": f"Goed\x00 {number}"}
         response = client.post(issued.path, data=data)
         assert response.status_code == 302, number
+    assert sorted(waiting.texts["nog-iets"] for waiting in _inbox(db)) == [
+        f"Goed {number}" for number in range(len(links))
+    ]
+    # Published by the daily run (never in a respondent's request), in one batch of k.
+    assert publish(TODAY, threshold).published == threshold
+    assert _inbox(db) == []
     texts = sorted(db.session.scalars(select(AnonymousComment.text)))
     assert texts == [f"Goed {number}" for number in range(len(links))]
 
@@ -353,7 +363,7 @@ def test_a_comment_beyond_max_length_is_refused_in_dutch_and_nothing_stored(clie
     assert "Gebruik hoogstens 1000 tekens." in html
     assert checked_radios(html) == dict.fromkeys(names, "1")
     assert "Veel te lang." in html
-    assert not _used(db, issued)
+    assert not _spent(db, issued)
     assert _inbox(db) == []
 
 
@@ -377,6 +387,8 @@ def hostile_report(app, client, db, make):
         comment = HOSTILE_COMMENTS[number] if number < len(HOSTILE_COMMENTS) else "prima"
         data |= {"csrf_token": csrf_in(page), "page": "0", "open-nog-iets": comment}
         assert client.post(issued.path, data=data).status_code == 302
+    # The daily run publishes them: one group of ten, the same school, year and audience.
+    assert publish(TODAY, app.config["ANONYMITY_THRESHOLD"]).published == 10
     published = db.session.scalars(select(AnonymousComment.text)).all()
     assert set(HOSTILE_COMMENTS) <= set(published)  # stored as typed, escaped on the way out
     client.get("/")  # a fresh client state for the staff login

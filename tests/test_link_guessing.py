@@ -7,8 +7,8 @@ import secrets
 import pytest
 from flask_babel import force_locale, gettext
 
-from survey.accounts.limits import limiter
 from survey.campaigns.services import campaign_for_trajectory, issue_invitations
+from survey.limits import limiter
 from survey.models import Audience
 from tests.conftest import TODAY
 

@@ -20,6 +20,8 @@ DOMAIN_TABLES = {
     "trajectory_status_change",
     "questionnaire_version",
     "anonymous_response",
+    "anonymity_key_check",
+    "spent_link",
     "anonymous_answer",
     "anonymous_comment",
     "matrix_response",
@@ -75,7 +77,30 @@ def test_anonymous_tables_cannot_hold_a_link_to_a_person(app, db):
         "school_year",
         "audience",
         "coach_id",
-        "submitted_on",
+        "published_on",
+    }
+    # Answers in transit name their campaign at most (which the link itself carries).
+    assert {c["name"] for c in inspector.get_columns("spent_link")} == {
+        "nullifier",
+        "campaign_id",
+        "audience",
+    }
+    assert {c["name"] for c in inspector.get_columns("response_draft")} == {
+        "id",
+        "campaign_id",
+        "sealed",
+        "updated_on",
+    }
+    assert {c["name"] for c in inspector.get_columns("response_inbox")} == {
+        "id",
+        "campaign_id",
+        "sealed",
+    }
+    # Nothing on an invitation changes when its link is answered, nor could match a token.
+    assert not {c["name"] for c in inspector.get_columns("invitation")} & {
+        "used",
+        "token_hash",
+        "reminder_token_hash",
     }
     for table in ("anonymous_answer", "anonymous_comment"):
         assert not {c["name"] for c in inspector.get_columns(table)} & {

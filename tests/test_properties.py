@@ -38,7 +38,12 @@ from survey.imports.services import (
     parse_sheet,
     read_sheet,
 )
-from survey.models import Audience, Invitation, ResponseInbox, Role, Trajectory
+from survey.models import Audience, Role, Trajectory
+from survey.privacy.inbox import open_waiting
+from survey.privacy.keys import subkey
+from survey.privacy.models import ResponseInbox
+from survey.privacy.spending import is_spent
+from survey.privacy.tokens import read_link
 from survey.respond.forms import (
     CONTROL_FIELDS,
     build_page_form,
@@ -193,13 +198,13 @@ def test_page_form_parsing_accepts_only_options_and_flags_the_rest(plain_app, da
 
 
 @pytest.fixture
-def respondent(make, today) -> tuple[str, int]:
-    """A parent's link to the one-page satisfaction form: its path and invitation id."""
+def respondent(make, today) -> tuple[str, str]:
+    """A parent's link to the one-page satisfaction form: its path and token."""
     centre = make.centre()
     trajectory = make.trajectory(make.school(centre), coaches=[make.user(centre)])
     campaign = campaign_for_trajectory(trajectory, Audience.PARENT, TODAY, "tevredenheid-ouders")
     issued = issue_invitations(campaign, Audience.PARENT, 1, TODAY)[0]
-    return issued.path, issued.invitation.id
+    return issued.path, issued.token
 
 
 @contextmanager
@@ -267,7 +272,7 @@ def _raw_form_body(draw, csrf: str) -> bytes:
 @WITH_FIXTURES
 @given(data=st.data())
 def test_any_posted_body_is_stored_within_the_scale_or_refused(client, db, respondent, data):
-    path, invitation_id = respondent
+    path, link_token = respondent
     if not hasattr(client, "csrf_for_properties"):  # one token per client (its session)
         page = client.get(path).get_data(as_text=True)
         token = csrf_in(page)
@@ -278,22 +283,25 @@ def test_any_posted_body_is_stored_within_the_scale_or_refused(client, db, respo
     with rolled_back_example(db):
         response = client.post(path, data=body, content_type=content_type)
         html = response.get_data(as_text=True)
-        used = db.session.scalar(select(Invitation.used).where(Invitation.id == invitation_id))
-        payloads = [row.payload for row in db.session.scalars(select(ResponseInbox))]
+        spent = is_spent(read_link(link_token))
+        key = subkey("inbox")
+        waiting = [
+            open_waiting(row, key) for row in db.session.execute(select(ResponseInbox.__table__))
+        ]
     assert response.status_code in (200, 302, 422), body
     if response.status_code == 302:
         assert response.headers["Location"].endswith(f"{path}/thanks")
-        assert used
-        [payload] = payloads
+        assert spent
+        [answer] = waiting
         parents = BUILTIN["tevredenheid-ouders"]
-        assert set(payload["values"]) == {item.id for item in parents.items}
-        assert all(0 <= value <= 4 for value in payload["values"].values())
+        assert set(answer.values) == {item.id for item in parents.items}
+        assert all(0 <= value <= 4 for value in answer.values.values())
         assert all(
-            text and "\x00" not in text and len(text) <= 1000 for text in payload["texts"].values()
+            text and "\x00" not in text and len(text) <= 1000 for text in answer.texts.values()
         )
     else:
-        assert not used
-        assert payloads == []
+        assert not spent
+        assert waiting == []
     if response.status_code == 422:
         assert "Kijk de gemarkeerde vragen hieronder na." in html
 

@@ -190,7 +190,7 @@ def test_a_version_with_responses_cannot_change(db, make):
             centre_id=centre.id,
             school_year="2025-2026",
             audience=Audience.PARENT,
-            submitted_on=__import__("datetime").date(2026, 5, 4),
+            published_on=__import__("datetime").date(2026, 5, 4),
         )
     )
     db.session.flush()
@@ -198,6 +198,27 @@ def test_a_version_with_responses_cannot_change(db, make):
     changed = type(parents)(**{**parents.__dict__, "definition": edited})
     expected = f"tevredenheid-ouders version {parents.version} has 1"
     with pytest.raises(ChangedVersionError, match=expected):
+        register_questionnaires([changed])
+
+
+def test_a_version_with_answers_waiting_for_publication_cannot_change(db, make):
+    # Answers now wait (sealed) until a batch of k with identical attributes forms, which can
+    # take until the campaign closes or longer: they are answers to this version all the same,
+    # and would be published under a definition they were not given to.
+    from datetime import date
+
+    from survey.privacy.inbox import deposit
+
+    parents = load_builtin()["tevredenheid-ouders"]
+    school = make.school(make.centre())
+    campaign = make.school_campaign(school)
+    questionnaire = questionnaire_for(campaign.questionnaire_version)
+    item = questionnaire.items[0].id
+    deposit(campaign, questionnaire, Audience.PARENT, {item: 3}, {}, date(2026, 5, 4))
+    db.session.flush()
+    edited = dict(parents.definition, title={**parents.title, "nl": "Nieuwe titel"})
+    changed = type(parents)(**{**parents.__dict__, "definition": edited})
+    with pytest.raises(ChangedVersionError):
         register_questionnaires([changed])
 
 

@@ -105,7 +105,7 @@ def _respond(
         school_year=year,
         audience=audience,
         coach_id=coach.id if coach else None,
-        submitted_on=date(int(year[:4]) + 1, 3, 1),
+        published_on=date(int(year[:4]) + 1, 3, 1),
     )
     response.answers = [
         AnonymousAnswer(item_id=i, value=rng.choice([0, 1, 2, 3, 3, 4, 4])) for i in items

@@ -2,20 +2,24 @@
 
 With the defaults and TODAY = 2026-03-10 the first kept school year is 2023-2024, and the first
 kept days are 2024-03-10 (feedbackmatrix after closing, audit log), 2026-02-08 (drafts) and
-2025-12-10 (invitations after their campaign ended). Every kind gets a row on each side.
+2025-12-10 (invitations and spent links after their campaign ended). Every kind gets a row on
+each side. The anonymous rows in transit (sealed drafts, spent links, sealed waiting answers)
+are written through survey.privacy, their one writer, as a respondent's request writes them.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
-from survey.campaigns.services import create_campaign
+from survey.campaigns.services import create_campaign, questionnaire_of
 from survey.config import settings_from_env
+from survey.extensions import db as _db
 from survey.models import (
     AnonymousAnswer,
     AnonymousComment,
@@ -29,11 +33,15 @@ from survey.models import (
     MatrixComment,
     MatrixResponse,
     PasswordToken,
-    ResponseDraft,
-    ResponseInbox,
     TrajectoryStatus,
 )
 from survey.models.base import utcnow
+from survey.privacy.drafts import save_draft
+from survey.privacy.inbox import deposit
+from survey.privacy.models import ResponseDraft, ResponseInbox, SpentLink
+from survey.privacy.sealing import MIN_BUCKET
+from survey.privacy.spending import spend
+from survey.privacy.tokens import new_link, read_link, seal_link
 from survey.questionnaire_versions.services import current_version
 from survey.retention import services
 from survey.retention.services import Kind, RetentionPolicy, purge
@@ -45,6 +53,18 @@ DRAFT_EDGE = date(2026, 2, 8)  # TODAY - 30 days
 INVITATION_EDGE = date(2025, 12, 10)  # TODAY - 90 days
 AUDIT_EDGE = datetime(2024, 3, 10)  # TODAY - 730 days, at midnight
 DAY = timedelta(days=1)
+WAITING_MESSAGE = (
+    "{count} anoniem(e) antwoord(en) van afgelopen bevragingen wachten op een groep van "
+    "minstens 5; ze worden bewaard, niet gepubliceerd."
+)
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A row written through survey.privacy with Core statements: its table and key."""
+
+    model: type
+    key: object
 
 
 class World:
@@ -54,7 +74,9 @@ class World:
         self.gone: dict[Kind, list[object]] = {kind: [] for kind in Kind}
         self.kept: dict[Kind, list[object]] = {kind: [] for kind in Kind}
         self.erased_email: Invitation | None = None
-        self.waiting: ResponseInbox | None = None
+        # Waiting answers of an ended campaign: the one kept is reported, the other goes.
+        self.waiting: Ref | None = None
+        self.expired_waiting: Ref | None = None
 
     def expected_counts(self) -> dict[Kind, int]:
         counts = {kind: len(rows) for kind, rows in self.gone.items()}
@@ -68,7 +90,7 @@ def _anonymous(db, centre, school_year: str) -> AnonymousResponse:
         centre_id=centre.id,
         school_year=school_year,
         audience=Audience.PARENT,
-        submitted_on=date(int(school_year[:4]), 10, 1),
+        published_on=date(int(school_year[:4]), 10, 1),
     )
     response.answers = [AnonymousAnswer(item_id="q1", value=4)]
     response.comments = [AnonymousComment(question_id="open1", text="Fijne begeleiding")]
@@ -116,22 +138,38 @@ def _campaign(centre, ended_on: date, *, school=None, trajectory=None) -> Campai
 def _invitation(db, campaign, created_on: date, email: str | None = None) -> Invitation:
     invitation = Invitation(
         campaign=campaign,
-        token_hash=secrets.token_hex(32),
         audience=Audience.PARENT,
         created_on=created_on,
         email=email,
+        sealed_link=seal_link(new_link(campaign.id, Audience.PARENT)) if email else None,
     )
     db.session.add(invitation)
     db.session.flush()
     return invitation
 
 
-def _draft(db, invitation, updated_on: date) -> ResponseDraft:
-    draft = ResponseDraft(
-        invitation_id=invitation.id, answers={"values": {"q1": 2}}, updated_on=updated_on
-    )
-    db.session.add(draft)
-    return draft
+def _link(campaign):
+    return read_link(new_link(campaign.id, Audience.PARENT))
+
+
+def _draft(campaign, updated_on: date) -> Ref:
+    link = _link(campaign)
+    assert save_draft(link, {"values": {"q1": 2}, "texts": {}}, updated_on, MIN_BUCKET)
+    return Ref(ResponseDraft, link.draft_id)
+
+
+def _spent(campaign) -> Ref:
+    link = _link(campaign)
+    assert spend(link)
+    return Ref(SpentLink, link.nullifier)
+
+
+def _waiting(campaign, answered_on: date) -> Ref:
+    """An answer sealed into the inbox on ``answered_on`` (its school year is that day's)."""
+    before = set(_db.session.scalars(select(ResponseInbox.id)))
+    deposit(campaign, questionnaire_of(campaign), Audience.PARENT, {"q1": 4}, {}, answered_on)
+    [new] = set(_db.session.scalars(select(ResponseInbox.id))) - before
+    return Ref(ResponseInbox, new)
 
 
 @pytest.fixture
@@ -162,19 +200,22 @@ def world(db, make) -> World:
         closes_on=date(2026, 6, 30),
         school=school,
     )
-    w.gone[Kind.DRAFTS].append(
-        _draft(db, _invitation(db, running, date(2026, 1, 5)), DRAFT_EDGE - DAY)
-    )
-    w.kept[Kind.DRAFTS].append(_draft(db, _invitation(db, running, date(2026, 1, 5)), DRAFT_EDGE))
+    w.kept[Kind.INVITATIONS].append(_invitation(db, running, date(2026, 1, 5)))
+    w.gone[Kind.DRAFTS].append(_draft(running, DRAFT_EDGE - DAY))
+    w.kept[Kind.DRAFTS].append(_draft(running, DRAFT_EDGE))
+    # A running campaign's spent links guard its links: they stay.
+    w.kept[Kind.SPENT_LINKS].append(_spent(running))
 
     # Invitations of a satisfaction campaign of 2022-2023: by the day the campaign ended.
     old_survey = _campaign(centre, INVITATION_EDGE - DAY, school=school)
-    gone_invitation = _invitation(db, old_survey, date(2023, 5, 1))
-    w.gone[Kind.INVITATIONS].append(gone_invitation)
-    # Its draft goes with it, although it was saved recently (and before the invitation).
-    w.gone[Kind.DRAFTS].append(_draft(db, gone_invitation, date(2026, 3, 1)))
+    w.gone[Kind.INVITATIONS].append(_invitation(db, old_survey, date(2023, 5, 1)))
+    # Its draft goes with its campaign, although it was saved recently; so do its spent links.
+    w.gone[Kind.DRAFTS].append(_draft(old_survey, date(2026, 3, 1)))
+    w.gone[Kind.SPENT_LINKS].append(_spent(old_survey))
     ended_on_edge = _campaign(centre, INVITATION_EDGE, school=school)
     w.kept[Kind.INVITATIONS].append(_invitation(db, ended_on_edge, date(2023, 5, 1)))
+    w.kept[Kind.DRAFTS].append(_draft(ended_on_edge, date(2026, 3, 1)))
+    w.kept[Kind.SPENT_LINKS].append(_spent(ended_on_edge))
     # 2023-2024 is still in the report, whose response rate counts this invitation: it stays,
     # without the address a campaign that was never closed properly still held.
     counted = _campaign(centre, INVITATION_EDGE - DAY, school=school)
@@ -196,9 +237,15 @@ def world(db, make) -> World:
         )
     )
 
-    # An answer of a closed campaign that was never published: reported, not deleted.
-    w.waiting = ResponseInbox(centre_id=centre.id, campaign_id=old_survey.id, payload={})
-    db.session.add(w.waiting)
+    # Answers of an ended campaign that never joined a batch of k: one of a school year that
+    # is still kept waits (reported, not deleted, not published); one of a school year past
+    # retention can never be shown and goes like the published answers of that year.
+    w.waiting = _waiting(old_survey, date(2023, 10, 2))
+    w.kept[Kind.ANONYMOUS_RESPONSES].append(w.waiting)
+    w.expired_waiting = _waiting(old_survey, date(2023, 5, 2))
+    w.gone[Kind.ANONYMOUS_RESPONSES].append(w.expired_waiting)
+    # One waiting in a running campaign: kept, and not reported (it can still reach k).
+    w.kept[Kind.ANONYMOUS_RESPONSES].append(_waiting(running, date(2026, 3, 2)))
 
     for at, side in ((AUDIT_EDGE - timedelta(minutes=1), w.gone), (AUDIT_EDGE, w.kept)):
         entry = AuditEntry(at=at, centre_id=centre.id, action="view_matrix")
@@ -224,22 +271,22 @@ def world(db, make) -> World:
     return w
 
 
-def _key(row: object) -> object:
-    if isinstance(row, ResponseDraft):
-        return row.invitation_id
-    return row.id
+def _key(row: object) -> tuple[type, object]:
+    if isinstance(row, Ref):
+        return row.model, row.key
+    return type(row), row.id
 
 
 def _identities(world: World) -> dict[str, list[tuple[type, object]]]:
     # Taken before the purge: rows it deletes can no longer be asked for their keys.
     return {
-        side: [(type(row), _key(row)) for rows in rows_by_kind.values() for row in rows]
+        side: [_key(row) for rows in rows_by_kind.values() for row in rows]
         for side, rows_by_kind in (("gone", world.gone), ("kept", world.kept))
     }
 
 
 def _present(db, model: type, key: object) -> bool:
-    column = model.invitation_id if model is ResponseDraft else model.id
+    [column] = inspect(model).primary_key
     return db.session.scalar(select(func.count()).select_from(model).where(column == key)) == 1
 
 
@@ -256,13 +303,16 @@ def test_dry_run_reports_the_counts_and_deletes_nothing(runner, db, world):
     for model, key in identities["gone"] + identities["kept"]:
         assert _present(db, model, key), (model.__name__, key)
     assert db.session.get(Invitation, world.erased_email.id).email == "ouder@example.org"
+    assert WAITING_MESSAGE.format(count=1) in result.stdout
 
 
 def test_purge_deletes_exactly_the_rows_past_their_period(runner, db, world):
     identities = _identities(world)
-    gone_responses = [row.id for row in world.gone[Kind.ANONYMOUS_RESPONSES]]
+    gone_responses = [
+        row.id for row in world.gone[Kind.ANONYMOUS_RESPONSES] if not isinstance(row, Ref)
+    ]
     gone_matrix = [row.id for row in world.gone[Kind.MATRIX_RESPONSES]]
-    erased, waiting = world.erased_email.id, world.waiting.id
+    erased, waiting, expired = world.erased_email.id, world.waiting, world.expired_waiting
 
     result = runner.invoke(args=["purge"])
 
@@ -288,9 +338,16 @@ def test_purge_deletes_exactly_the_rows_past_their_period(runner, db, world):
         )
         assert db.session.scalar(select(func.count()).select_from(child)) >= 2
     assert db.session.get(Invitation, erased).email is None
-    # The unpublished answer is still there, and the operator is told what to do with it.
-    assert db.session.get(ResponseInbox, waiting) is not None
-    assert "publish-responses --all" in result.stderr
+    # The answer still waiting for a batch of k is kept, sealed and unpublished, and the
+    # operator is told so. No command publishes it below k any more (publish-responses --all
+    # is gone), so nothing tells the operator to.
+    assert _present(db, ResponseInbox, waiting.key)
+    assert not _present(db, ResponseInbox, expired.key)
+    assert WAITING_MESSAGE.format(count=1) in result.stdout
+    assert "publish-responses" not in result.output
+    assert db.session.scalar(select(func.count()).select_from(AnonymousResponse)) == len(
+        [row for row in world.kept[Kind.ANONYMOUS_RESPONSES] if not isinstance(row, Ref)]
+    )
     # A second run finds nothing left to do.
     again = runner.invoke(args=["purge", "--dry-run"])
     assert _reported_counts(again.stdout) == [0] * len(Kind)
@@ -318,10 +375,33 @@ def test_periods_come_from_the_configuration(app, db, world, today):
     )
     outcome = purge(policy, today, utcnow(), dry_run=True)
     assert outcome.cutoffs.school_year == "2024-2025"
-    # 2022-2023 and 2023-2024 now, and both drafts of the running campaign.
-    assert outcome.counts[Kind.ANONYMOUS_RESPONSES] == 2
+    # 2022-2023 and 2023-2024 now, published and waiting alike (the running campaign's one
+    # waiting answer is of 2025-2026), and both drafts of the running campaign.
+    assert outcome.counts[Kind.ANONYMOUS_RESPONSES] == 4
     assert outcome.counts[Kind.DRAFTS] == 3
-    assert outcome.waiting_in_inbox == 1
+    # The purge itself deletes what its dry run counted; no answer of an ended campaign is
+    # left waiting, both of the old survey's being past the shorter retention.
+    done = purge(policy, today, utcnow(), dry_run=False)
+    assert done.counts == outcome.counts
+    assert done.waiting_in_inbox == outcome.waiting_in_inbox == 0
+
+
+def test_a_dry_run_reports_the_waiting_answers_the_purge_keeps(app, db, world, today):
+    # Not the one past retention that the purge would delete: that one is not "kept".
+    policy = RetentionPolicy.from_config(app.config)
+    dry = purge(policy, today, utcnow(), dry_run=True)
+    assert dry.waiting_in_inbox == 1
+
+
+def test_the_purge_erases_the_sealed_link_with_the_address(runner, db, world):
+    # The e-mailed link is kept sealed only for the reminder: once the address goes, so does it.
+    erased = world.erased_email.id
+    assert db.session.get(Invitation, erased).sealed_link is not None
+    assert runner.invoke(args=["purge"]).exit_code == 0
+    db.session.expire_all()
+    invitation = db.session.get(Invitation, erased)
+    assert invitation.email is None
+    assert invitation.sealed_link is None
 
 
 def test_retention_settings_are_read_from_the_environment(monkeypatch, tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from survey.accounts.limits import limiter
+from survey.limits import limiter
 from tests.conftest import csrf_token, login, make_app
 
 LIMIT_KEYS = (

@@ -1,9 +1,10 @@
 """An attacker with the whole database and every log line cannot link answers to invitations.
 
 Respondents answer anonymous links through a real HTTP server (so its access log is written),
-in a random order, each with a recognisable answer pattern. The attacker then reads every
-table, the physical row order (SQLite rowid, PostgreSQL ctid) and PostgreSQL's transaction ids
-(xmin), and every log record, and tries to pair answers with invitations.
+in a random order, each with a recognisable answer pattern; ``klankbord daily`` then publishes.
+The attacker reads every table, the physical row order (SQLite rowid, PostgreSQL ctid) and
+PostgreSQL's transaction ids (xmin), before and after the answers, and every log record, and
+tries to pair answers with invitations or with the spent links that record when each came in.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from survey import MIGRATIONS_DIR
 from survey.campaigns.services import create_campaign, issue_invitations
 from survey.extensions import db
 from survey.models import Audience
+from survey.privacy.tokens import read_link
 from survey.questionnaire_versions.services import register_builtin_questionnaires
 from tests.conftest import csrf_in, fresh_database, make_app
 from tests.factories import Factories
@@ -81,6 +83,25 @@ def world(backend, tmp_path, monkeypatch):
             db.engine.dispose()
 
 
+def _rows(backend: str, table: str, columns: str, order: str = "") -> list[dict]:
+    """What the attacker reads of a table: every column, physical position, transaction id."""
+    position = "ctid" if backend == "postgresql" else "rowid"
+    system = ", xmin::text::bigint AS xmin" if backend == "postgresql" else ""
+    connection = db.session.connection()
+    return [
+        dict(row)
+        for row in connection.execute(
+            # Only constant table, column and system-column names are formatted in.
+            text(f"SELECT {columns}, {position} AS pos{system} FROM {table} {order}")  # noqa: S608
+        ).mappings()
+    ]
+
+
+INVITATION_COLUMNS = (
+    "id, campaign_id, audience, language, email, sealed_link, email_sent, reminder_sent, created_on"
+)
+
+
 def test_answers_cannot_be_linked_to_invitations(world):
     app, links, backend = world
     rng = random.Random(7)
@@ -91,6 +112,11 @@ def test_answers_cannot_be_linked_to_invitations(world):
     patterns = {}
     for invitation_id, _token in order:
         patterns[invitation_id] = [str(rng.randint(1, 4)) for _ in range(10)]
+    with app.app_context():
+        invitations_before = _rows(backend, "invitation", INVITATION_COLUMNS, "ORDER BY id")
+        # The test (never the attacker, who has no key) knows each link's nullifier.
+        spent_by = {read_link(token).nullifier: invitation_id for invitation_id, token in links}
+        db.session.remove()
 
     logs = Collect()
     logging.getLogger().addHandler(logs)
@@ -106,61 +132,71 @@ def test_answers_cannot_be_linked_to_invitations(world):
         server.shutdown()
         logging.getLogger().removeHandler(logs)
 
-    # --- the attacker's view ------------------------------------------------------------
-    position = "ctid" if backend == "postgresql" else "rowid"
-    system = ", xmin::text::bigint AS xmin" if backend == "postgresql" else ""
+    # Answering published nothing (not even the answer that made k): all 30 wait, sealed.
     with app.app_context():
         connection = db.session.connection()
-        invitations = (
-            connection.execute(
-                text(
-                    # Only the two constant system-column names above are formatted in.
-                    f"SELECT id, token_hash, used, created_on, {position} AS pos{system} "  # noqa: S608
-                    "FROM invitation ORDER BY id"
-                )
-            )
-            .mappings()
-            .all()
+        assert connection.execute(text("SELECT count(*) FROM anonymous_response")).scalar() == 0
+        assert connection.execute(text("SELECT count(*) FROM response_inbox")).scalar() == (
+            RESPONDENTS
         )
-        responses = (
-            connection.execute(
-                text(
-                    # As above: only the two constant system-column names are formatted in.
-                    f"SELECT id, school_id, school_year, audience, coach_id, submitted_on, "  # noqa: S608
-                    f"{position} AS pos{system} FROM anonymous_response"
-                )
-            )
-            .mappings()
-            .all()
+        # ... and nothing about any invitation changed: no flag, no lock, no new row version.
+        assert _rows(backend, "invitation", INVITATION_COLUMNS, "ORDER BY id") == (
+            invitations_before
+        )
+        db.session.remove()
+
+    daily = app.test_cli_runner().invoke(args=["daily"])
+    assert daily.exit_code == 0, daily.output
+
+    # --- the attacker's view ------------------------------------------------------------
+    with app.app_context():
+        connection = db.session.connection()
+        invitations = _rows(backend, "invitation", INVITATION_COLUMNS, "ORDER BY id")
+        spent = _rows(backend, "spent_link", "nullifier, campaign_id, audience")
+        responses = _rows(
+            backend,
+            "anonymous_response",
+            "id, school_id, school_year, audience, coach_id, published_on",
         )
         answers = connection.execute(
             text("SELECT response_id, item_id, value FROM anonymous_answer ORDER BY item_id")
         ).all()
         inbox = connection.execute(text("SELECT count(*) FROM response_inbox")).scalar()
+        drafts = connection.execute(text("SELECT count(*) FROM response_draft")).scalar()
+        db.session.remove()
 
     assert len(responses) == RESPONDENTS
     assert inbox == 0
-    assert all(row["used"] for row in invitations)
+    assert drafts == 0
+    # Every link is spent, known only by a nullifier the key alone can compute ...
+    assert {row["nullifier"] for row in spent} == set(spent_by)
+    # ... and the invitations are exactly as they were made, publication and purge included.
+    assert invitations == invitations_before
 
     # 1. No token anywhere in the logs (the access log included).
     assert logs.lines, "the server should have logged its requests"
     for _invitation_id, token in links:
         assert not any(token in line for line in logs.lines)
-    # ... and no log line names a response id.
+    # ... and no log line names a response id or a nullifier.
     response_ids = {str(row["id"]) for row in responses}
     assert not any(rid in line for line in logs.lines for rid in response_ids)
+    assert not any(nullifier in line for line in logs.lines for nullifier in spent_by)
 
-    # 2. No shared value: a response row holds nothing an invitation row holds.
-    invitation_values = {str(v) for row in invitations for k, v in row.items() if k != "pos"}
+    # 2. No shared value: a response row holds nothing an invitation or spent link holds.
+    stored_values = {
+        str(v) for row in invitations + spent for k, v in row.items() if k not in ("pos", "xmin")
+    }
     for row in responses:
         for key in ("id", "coach_id"):
-            assert str(row[key]) not in invitation_values or row[key] is None
+            assert str(row[key]) not in stored_values or row[key] is None
 
-    # 3. Timing: only a date, the same for everyone who answered that day.
-    assert {str(row["submitted_on"]) for row in responses} == {TODAY.isoformat()}
+    # 3. Timing: only the publication's day, the same for the whole batch; no answer says
+    #    when it was sent.
+    assert {str(row["published_on"]) for row in responses} == {TODAY.isoformat()}
 
     # 4. Order: pair the k-th invitation (by any order the database keeps) with the k-th
-    #    response (by physical position) and count hits, using the known patterns.
+    #    response (by physical position) and count hits, using the known patterns; likewise
+    #    the k-th spent link (whose order is the order the answers came in).
     by_pattern = {}
     for response_id, _item, value in answers:
         by_pattern.setdefault(str(response_id), []).append(str(value))
@@ -171,11 +207,16 @@ def test_answers_cannot_be_linked_to_invitations(world):
         truth[invitation_id] = matches
     # The patterns identify every answer (ties between identical patterns are possible).
     assert all(truth.values())
-    invitation_orders = [sorted(invitations, key=lambda r: str(r["pos"]))]
+    invitation_orders = [sorted(invitations, key=lambda r: _physical(r["pos"]))]
+    spent_orders = [sorted(spent, key=lambda r: _physical(r["pos"]))]
     if backend == "postgresql":
         invitation_orders.append(sorted(invitations, key=lambda r: r["xmin"]))
-        # Publication runs in its own transaction: no response shares an invitation's xmin.
-        assert not {r["xmin"] for r in responses} & {r["xmin"] for r in invitations}
+        spent_orders.append(sorted(spent, key=lambda r: r["xmin"]))
+        # The links were made in one transaction, and no answer wrote an invitation since.
+        assert len({r["xmin"] for r in invitations}) == 1
+        # Publication runs in its own transaction: no response shares the xmin of an
+        # invitation or of a respondent's transaction (the one that wrote its spent link).
+        assert not {r["xmin"] for r in responses} & {r["xmin"] for r in invitations + spent}
         # ... and each publication holds at least k answers, so a transaction id
         # narrows an answer down to no fewer than k invitations.
         batches = {}
@@ -191,6 +232,12 @@ def test_answers_cannot_be_linked_to_invitations(world):
         # Chance level is about one hit per batch of five (six here); the shuffle keeps the
         # attacker there. Far below the 30 an unshuffled store would give.
         assert hits < RESPONDENTS // 2, f"{hits} of {RESPONDENTS} linked by row order"
+    for ordering in spent_orders:
+        hits = sum(
+            str(response["id"]) in truth[spent_by[link["nullifier"]]]
+            for link, response in zip(ordering, response_order, strict=True)
+        )
+        assert hits < RESPONDENTS // 2, f"{hits} of {RESPONDENTS} linked to answer order"
 
 
 def _physical(position: object) -> tuple[int, ...]:

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import os
-import re
 
 from flask import Flask, render_template, session
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user, logout_user
 
 TRUE_VALUES = {"1", "true", "yes", "on"}
-# A password link's token, as it appears in the development server's access log.
-_PASSWORD_TOKEN_PATH = re.compile(r"/password/(?!forgot\b)[^/\s?\"]+")
-
-
-class RedactPasswordTokens(logging.Filter):
-    """Keep password-link tokens out of the access log: a logged token is a usable link."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "/password/" in message:
-            record.msg = _PASSWORD_TOKEN_PATH.sub("/password/[token]", message)
-            record.args = ()
-        return True
 
 
 def init_accounts(app: Flask) -> None:
@@ -31,7 +16,7 @@ def init_accounts(app: Flask) -> None:
 
     Called from ``create_app`` after Flask-Login is bound.
     """
-    from survey.accounts.limits import limiter
+    from survey.limits import limiter
 
     if os.environ.get("KLANKBORD_SECURE_COOKIES", "").strip().lower() in TRUE_VALUES:
         # Only behind HTTPS: browsers do not send secure cookies over plain http (make run).
@@ -48,7 +33,7 @@ def init_accounts(app: Flask) -> None:
     enabled = app.config.get("RATELIMIT_ENABLED", not app.config.get("TESTING", False))
     # Flask-Limiter skips all set-up when RATELIMIT_ENABLED is false at init_app, and then
     # could not be switched on later; so it is always set up, and a request filter
-    # (survey.accounts.limits) reads this app's RATELIMIT_ENABLED on every request.
+    # (survey.limits) reads this app's RATELIMIT_ENABLED on every request.
     app.config["RATELIMIT_ENABLED"] = True
     # A shared limit store that is down (Redis) must not lock every user out: the limiter
     # logs the failure and lets the request through.
@@ -58,9 +43,6 @@ def init_accounts(app: Flask) -> None:
 
     app.register_error_handler(RateLimitExceeded, _too_many_requests)
     app.before_request(_end_sessions_of_disabled_accounts)
-    access_log = logging.getLogger("werkzeug")
-    if not any(isinstance(f, RedactPasswordTokens) for f in access_log.filters):
-        access_log.addFilter(RedactPasswordTokens())
 
 
 def _too_many_requests(_error: RateLimitExceeded) -> tuple[str, int, dict[str, str]]:

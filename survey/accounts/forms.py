@@ -6,9 +6,9 @@ from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from survey.auth.passwords import MIN_PASSWORD_LENGTH
 from survey.labels import label
 from survey.models import Role
+from survey.passwords import MIN_PASSWORD_LENGTH
 
 
 def _strip(value: str | None) -> str | None:

@@ -44,9 +44,9 @@ from survey.accounts.services import (
     users_of_centre,
 )
 from survey.auth.access import roles_required
-from survey.auth.passwords import MIN_PASSWORD_LENGTH
 from survey.extensions import csrf, db
 from survey.models import Role, School, StaffUser
+from survey.passwords import MIN_PASSWORD_LENGTH
 
 bp = Blueprint("accounts", __name__)
 

@@ -7,7 +7,6 @@ stores everything it did or nothing.
 from __future__ import annotations
 
 import enum
-import hashlib
 import secrets
 import smtplib
 from datetime import datetime, timedelta
@@ -24,6 +23,7 @@ from survey.auth.services import find_user_by_email, normalise_email
 from survey.extensions import db
 from survey.models import Centre, PasswordToken, Role, School, StaffUser
 from survey.models.base import utcnow
+from survey.privacy.tokens import hash_token
 
 TOKEN_BYTES = 32
 # A forgotten password is urgent and the link may sit in a shared mailbox: one hour. A new
@@ -60,10 +60,6 @@ class MailError(Exception):
 
 
 # --------------------------------------------------------------------------- password links
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def issue_password_token(user: StaffUser, lifetime: timedelta) -> str:

@@ -16,10 +16,11 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
 from survey import clock
-from survey.accounts.limits import limiter
 from survey.api.problems import Problem, invalid_parameter
-from survey.api.services import active_token, bearer_token, hash_token, note_use
+from survey.api.services import active_token, bearer_token, note_use
 from survey.extensions import db
+from survey.limits import limiter
+from survey.privacy.tokens import hash_token
 
 F = TypeVar("F", bound=Callable[..., Any])
 

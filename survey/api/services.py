@@ -6,7 +6,6 @@ The API reads the same suppressed report as the page and the CSV export (``cache
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 import secrets
@@ -21,6 +20,7 @@ from sqlalchemy import select
 from survey.extensions import db
 from survey.models import ApiToken, Centre, School, StaffUser
 from survey.models.base import utcnow
+from survey.privacy.tokens import hash_token
 from survey.reports.exports import COLUMNS, tidy_rows
 from survey.reports.services import (
     cached_report,
@@ -38,10 +38,6 @@ _BEARER = re.compile(r"Bearer +([A-Za-z0-9\-._~+/]{1,200}=*) *", re.IGNORECASE |
 
 
 # ----------------------------------------------------------------------------------- tokens
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def create_token(

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from survey.audit.forms import AuditFilterForm
-from survey.audit.services import action_label, audit_entries
+from survey.audit.services import CLI_MARK, action_label, audit_entries
 from survey.auth.access import roles_required
 from survey.extensions import db
 from survey.models import Role
@@ -34,6 +34,7 @@ def index() -> str:
     )
     return render_template(
         "audit/index.html",
+        cli_mark=CLI_MARK,
         form=form,
         page=page,
         filters={

@@ -1,4 +1,4 @@
-"""Recording and reading staff views of trajectory-level feedback (BRIEF.md §5)."""
+"""Recording and reading staff views of trajectory-level feedback, and who made links."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from survey.auth.services import normalise_email
 from survey.extensions import db
-from survey.models import AuditEntry, StaffUser, Trajectory
+from survey.models import Audience, AuditEntry, Campaign, StaffUser, Trajectory
 
 # The actions the feature pages record, with their label in the log.
 ACTION_LABELS = {
@@ -16,7 +16,11 @@ ACTION_LABELS = {
     "view_evaluation": _l("Viewed an evaluation"),
     "print_evaluation": _l("Printed an evaluation"),
     "record_evaluation": _l("Recorded an evaluation"),
+    "make_links": _l("Made respondent links"),
 }
+# Ends the detail of links made on the command line, which has no user: the log then says so
+# rather than "deleted account".
+CLI_MARK = " (klankbord invite)"
 _ACTION_LENGTH = 40  # AuditEntry.action
 _DETAIL_LENGTH = 200  # AuditEntry.detail
 
@@ -42,6 +46,27 @@ def record_view(
             action=action,
             trajectory_id=trajectory.id,
             detail=detail,
+        )
+    )
+
+
+def record_links_made(
+    campaign: Campaign, audience: Audience, count: int, user: StaffUser | None
+) -> None:
+    """Record who made how many links of which campaign (``user`` None: the command line).
+
+    A staff member who answers k-1 links of their own into a group learns the k-th answer
+    from the batch it completes; this trail is how such a pattern is found
+    (docs/anonymity.md, "Remaining insider risk").
+    """
+    db.session.add(
+        AuditEntry(
+            centre_id=campaign.centre_id,
+            user_id=user.id if user is not None else None,
+            action="make_links",
+            trajectory_id=campaign.trajectory_id,
+            detail=f"campaign {campaign.id}, {audience.value}: {count}"
+            + ("" if user is not None else CLI_MARK),
         )
     )
 

@@ -11,10 +11,10 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from survey.auth.passwords import MIN_PASSWORD_LENGTH
 from survey.auth.services import find_user_by_email, normalise_email
 from survey.extensions import db
 from survey.models import Centre, Level, Role, School, StaffUser
+from survey.passwords import MIN_PASSWORD_LENGTH
 
 
 def _fail(message: str) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from survey.auth.passwords import burn_time
 from survey.extensions import db
 from survey.models import StaffUser
+from survey.passwords import burn_time
 
 
 def normalise_email(email: str) -> str:

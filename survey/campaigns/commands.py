@@ -1,4 +1,4 @@
-"""``klankbord invite``, ``klankbord campaigns ...`` and ``klankbord publish-responses``."""
+"""``klankbord invite`` and ``klankbord campaigns ...``."""
 
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ from survey.campaigns.services import (
     issue_invitations,
 )
 from survey.extensions import db
+from survey.languages import LANGUAGES
 from survey.models import Audience, Campaign, Centre, School, Trajectory
-from survey.respond.languages import LANGUAGES
-from survey.respond.services import publish_inbox
+from survey.privacy.publication import publish
 
 ROLES = [audience.value for audience in Audience]
 
@@ -220,7 +220,7 @@ def close(campaign_id: int) -> None:
 @campaigns_group.command("remind")
 @click.argument("campaign_id", type=int)
 def remind(campaign_id: int) -> None:
-    """Send one reminder to every address whose link is still unused, then erase it."""
+    """Send one reminder to every address of the campaign (the same link), then erase them."""
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
         _fail(_("No campaign with number %(number)d.", number=campaign_id))
@@ -234,18 +234,9 @@ def remind(campaign_id: int) -> None:
 
 @campaigns_group.command("close-expired")
 def close_expired() -> None:
-    """Close every campaign past its closing date (run daily)."""
-    closed = close_expired_campaigns(clock.today())
+    """Close every campaign past its closing date and publish what can be (see daily)."""
+    today = clock.today()
+    closed = close_expired_campaigns(today)
+    publish(today, current_app.config["ANONYMITY_THRESHOLD"])
     db.session.commit()
     click.echo(_("%(count)d campaign(s) closed.", count=len(closed)))
-
-
-@click.command("publish-responses")
-@click.option("--all", "publish_all", is_flag=True, help="Also publish fewer than k answers.")
-@with_appcontext
-def publish_responses(publish_all: bool) -> None:
-    """Publish waiting anonymous answers in a shuffled batch (at least k unless --all)."""
-    minimum = 0 if publish_all else current_app.config["ANONYMITY_THRESHOLD"]
-    count = publish_inbox(minimum=minimum)
-    db.session.commit()
-    click.echo(_("%(count)d answer(s) published.", count=count))

@@ -12,18 +12,17 @@ import segno
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from survey.campaigns.services import (
     IssuedInvitation,
-    hash_token,
     link_url,
-    new_token,
     questionnaire_of,
 )
 from survey.extensions import db
+from survey.languages import BABEL_LOCALES, direction
 from survey.models import Campaign, Invitation, QuestionnaireMode
-from survey.respond.languages import BABEL_LOCALES, direction
+from survey.privacy.tokens import open_sealed_link
 
 
 def _letter_context(campaign: Campaign, language: str) -> dict[str, object]:
@@ -115,10 +114,13 @@ def send_invitation_emails(campaign: Campaign, issued: Sequence[IssuedInvitation
 
 
 def send_reminders(campaign: Campaign, today: date) -> int:
-    """One reminder to each address whose link is unused; then the address is erased.
+    """One reminder to every address of the campaign, then every address is erased.
 
-    The first token was never stored, so the reminder carries a second link to the same
-    invitation. Nothing here learns more than the invitation's own ``used`` flag.
+    Everyone gets it, answered or not, with "if you already answered, thank you": choosing
+    only the unanswered would write into each invitation whether its link was spent, which
+    is the very link between invitations and answers the design avoids (docs/anonymity.md).
+    The reminder carries the same link, kept sealed for this, so a started draft carries on
+    and the link still works once.
     """
     if not campaign.accepts_answers(today):
         return 0
@@ -126,27 +128,29 @@ def send_reminders(campaign: Campaign, today: date) -> int:
         select(Invitation).where(
             Invitation.campaign_id == campaign.id,
             Invitation.email.is_not(None),
+            Invitation.sealed_link.is_not(None),
             Invitation.email_sent.is_(True),
             Invitation.reminder_sent.is_(False),
-            Invitation.used.is_(False),
         )
     ).all()
-    messages = []
-    for invitation in invitations:
-        token = new_token()
-        invitation.reminder_token_hash = hash_token(token)
-        messages.append(
-            _message(
-                campaign,
-                invitation.email,
-                link_url(token, invitation.language),
-                invitation.language,
-                reminder=True,
-            )
+    messages = [
+        _message(
+            campaign,
+            invitation.email,
+            link_url(open_sealed_link(invitation.sealed_link), invitation.language),
+            invitation.language,
+            reminder=True,
         )
+        for invitation in invitations
+    ]
     if messages:
         _send(messages)
-    for invitation in invitations:
-        invitation.reminder_sent = True
-        invitation.email = None
+    # One statement for all of them: the addresses go together, not link by link.
+    db.session.execute(
+        update(Invitation)
+        .where(Invitation.id.in_([invitation.id for invitation in invitations]))
+        .values(reminder_sent=True, email=None, sealed_link=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire_all()
     return len(invitations)

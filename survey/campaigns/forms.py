@@ -6,7 +6,7 @@ from wtforms import DateField, IntegerField, RadioField, SelectField, SubmitFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, NumberRange, ValidationError
 
-from survey.respond.languages import LANGUAGES
+from survey.languages import LANGUAGES
 
 
 class CampaignForm(FlaskForm):

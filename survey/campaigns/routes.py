@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -31,6 +31,7 @@ from survey.models import (
     Role,
     School,
 )
+from survey.privacy.spending import spent_counts
 from survey.web import pdf_download
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -113,13 +114,14 @@ def index() -> str | Response:
 
 
 def _usage(campaign: Campaign) -> tuple[int, int]:
-    rows = db.session.execute(
-        select(Invitation.used, func.count())
-        .where(Invitation.campaign_id == campaign.id)
-        .group_by(Invitation.used)
-    ).all()
-    counts = dict(rows)
-    return counts.get(True, 0) + counts.get(False, 0), counts.get(True, 0)
+    """Links made, and answers: published ones for an anonymous campaign (never live)."""
+    invited = db.session.scalar(
+        select(func.count()).select_from(Invitation).where(Invitation.campaign_id == campaign.id)
+    )
+    if campaign.questionnaire_version.mode is QuestionnaireMode.ANONYMOUS:
+        return invited or 0, campaign.published_answers
+    # Feedbackmatrix answers are open by design: their links may be counted as they are spent.
+    return invited or 0, spent_counts([campaign.id]).get(campaign.id, 0)
 
 
 @bp.route("/<int:campaign_id>", methods=["GET", "POST"])
@@ -133,7 +135,12 @@ def detail(campaign_id: int) -> str | Response:
         audience = Audience(campaign.audiences[0])
         try:
             issued = issue_invitations(
-                campaign, audience, form.count.data, clock.today(), language=form.language.data
+                campaign,
+                audience,
+                form.count.data,
+                clock.today(),
+                language=form.language.data,
+                issued_by=current_user,
             )
         except CampaignError as exc:
             error = str(exc)
@@ -156,6 +163,8 @@ def detail(campaign_id: int) -> str | Response:
         audience_labels=[label(Audience(a)) for a in campaign.audiences],
         invited=invited,
         answered=answered,
+        anonymous=campaign.questionnaire_version.mode is QuestionnaireMode.ANONYMOUS,
+        threshold=current_app.config["ANONYMITY_THRESHOLD"],
         today=clock.today(),
     )
 

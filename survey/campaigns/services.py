@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, delete, or_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import or_, select, update
 
 from questionnaires import Questionnaire
+from survey.audit.services import record_links_made
 from survey.extensions import db
 from survey.models import (
     Audience,
@@ -24,16 +22,17 @@ from survey.models import (
     Invitation,
     QuestionnaireMode,
     QuestionnaireVersion,
-    ResponseDraft,
     School,
+    StaffUser,
     Trajectory,
 )
+from survey.privacy.drafts import delete_campaign_drafts
+from survey.privacy.publication import PublicationOutcome, publish
+from survey.privacy.tokens import new_link, seal_link
 from survey.questionnaire_versions.services import current_version, questionnaire_for
 
 MATRIX_ID = "feedbackmatrix"
 DEFAULT_ROUND_DAYS = 28
-# 32 bytes = 256 random bits; the issue asks for at least 128.
-TOKEN_BYTES = 32
 
 
 class CampaignError(ValueError):
@@ -58,14 +57,6 @@ def link_url(token: str, language: str | None, base_url: str | None = None) -> s
     base = (base_url or current_app.config["BASE_URL"]).rstrip("/")
     suffix = f"?lang={language}" if language and language != "nl" else ""
     return f"{base}/r/{token}{suffix}"
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def questionnaire_of(campaign: Campaign) -> Questionnaire:
@@ -195,10 +186,14 @@ def issue_invitations(
     today: date,
     language: str = "nl",
     emails: Sequence[str] = (),
+    issued_by: StaffUser | None = None,
 ) -> list[IssuedInvitation]:
     """Create ``count`` single-use links (or one per e-mail address) and return their tokens.
 
-    The token exists only in the returned objects: the database keeps its SHA-256.
+    The token exists only in the returned objects, and for an e-mailed link sealed beside its
+    address until the reminder (survey.privacy.tokens). Who made how many links is audited:
+    a staff member who answers k-1 links of their own into a group could learn the k-th
+    answer from the batch it completes (docs/anonymity.md, "Remaining insider risk").
     """
     if audience.value not in campaign.audiences:
         raise CampaignError(_("This campaign does not ask %(audience)s.", audience=audience.value))
@@ -209,81 +204,49 @@ def issue_invitations(
         raise CampaignError(_("Between 1 and 5000 invitations at a time."))
     issued = []
     for address in addresses:
-        token = new_token()
+        token = new_link(campaign.id, audience)
         invitation = Invitation(
             campaign=campaign,
-            token_hash=hash_token(token),
             audience=audience,
             language=language,
             email=address,
+            sealed_link=seal_link(token) if address else None,
             created_on=today,
         )
         db.session.add(invitation)
         issued.append(IssuedInvitation(invitation, token))
     db.session.flush()
+    record_links_made(campaign, audience, len(issued), issued_by)
     return issued
 
 
-def _token_matches(token: str):
-    hashed = hash_token(token)
-    return or_(Invitation.token_hash == hashed, Invitation.reminder_token_hash == hashed)
+def erase_addresses(campaign: Campaign) -> None:
+    """Erase every address of the campaign, and its sealed links, in one statement.
 
-
-# Built once: every respondent request runs it, and constructing the statement with its
-# loader options (and its cache key) each time cost more than the database lookup itself.
-# Everything the respondent's pages need comes in this one round trip: the link, its
-# campaign and questionnaire version, and a saved draft if there is one.
-_FIND_INVITATION = (
-    select(Invitation)
-    .where(
-        or_(
-            Invitation.token_hash == bindparam("token_hash"),
-            Invitation.reminder_token_hash == bindparam("token_hash"),
-        )
-    )
-    .options(
-        joinedload(Invitation.campaign, innerjoin=True).joinedload(
-            Campaign.questionnaire_version, innerjoin=True
-        ),
-        joinedload(Invitation.draft),
-    )
-)
-
-
-def _may_be_token(token: str) -> bool:
-    # Tokens are URL-safe base64; anything else cannot be ours and needs no query.
-    return bool(token) and len(token) <= 100
-
-
-def find_invitation(token: str) -> Invitation | None:
-    if not _may_be_token(token):
-        return None
-    return db.session.scalar(_FIND_INVITATION, {"token_hash": hash_token(token)})
-
-
-def invitation_used(token: str) -> bool | None:
-    """Whether the link has been answered; ``None`` when no invitation has it.
-
-    One column, no joins: the thank-you page needs nothing more.
+    In bulk, never one link at a time: erasing an address when its link is used would write
+    the moment of use into the invitation's row.
     """
-    if not _may_be_token(token):
-        return None
-    return db.session.scalar(select(Invitation.used).where(_token_matches(token)))
+    db.session.execute(
+        update(Invitation)
+        .where(Invitation.campaign_id == campaign.id)
+        .where(or_(Invitation.email.is_not(None), Invitation.sealed_link.is_not(None)))
+        .values(email=None, sealed_link=None)
+    )
 
 
-def close_campaign(campaign: Campaign, today: date) -> None:
-    """Close answering, throw away unfinished drafts and publish what waits in the inbox."""
-    from survey.respond.services import publish_inbox
+def close_campaign(campaign: Campaign, today: date) -> PublicationOutcome:
+    """Close answering, throw away unfinished drafts and publish what can now be published.
 
+    Answers of this campaign that cannot reach k with their own attributes are generalised
+    (survey.privacy.publication), or keep waiting: a smaller batch is never published.
+    """
     if campaign.status is not CampaignStatus.CLOSED:
         campaign.close(on=today)
-    invitation_ids = select(Invitation.id).where(Invitation.campaign_id == campaign.id)
-    db.session.execute(delete(ResponseDraft).where(ResponseDraft.invitation_id.in_(invitation_ids)))
+    delete_campaign_drafts(campaign.id)
     # No more mail goes out for a closed campaign, so no address is kept for it.
-    db.session.execute(
-        update(Invitation).where(Invitation.campaign_id == campaign.id).values(email=None)
-    )
-    publish_inbox(minimum=0, campaign=campaign)
+    erase_addresses(campaign)
+    db.session.flush()
+    return publish(today, current_app.config["ANONYMITY_THRESHOLD"])
 
 
 def close_expired_campaigns(today: date) -> list[Campaign]:
@@ -291,5 +254,7 @@ def close_expired_campaigns(today: date) -> list[Campaign]:
         select(Campaign).where(Campaign.status == CampaignStatus.OPEN, Campaign.closes_on < today)
     ).all()
     for campaign in expired:
-        close_campaign(campaign, today=campaign.closes_on)
+        campaign.close(on=campaign.closes_on)
+        delete_campaign_drafts(campaign.id)
+        erase_addresses(campaign)
     return list(expired)

@@ -23,9 +23,6 @@ from sqlalchemy import insert, select
 from questionnaires import Questionnaire
 from survey.extensions import db
 from survey.models import (
-    AnonymousAnswer,
-    AnonymousComment,
-    AnonymousResponse,
     Answer,
     Audience,
     Campaign,
@@ -53,6 +50,8 @@ from survey.models import (
     Trajectory,
     TrajectoryStatus,
 )
+from survey.privacy.inbox import Attributes
+from survey.privacy.publication import PublishedAnswer, store_published
 from survey.questionnaire_versions.services import (
     current_version,
     questionnaire_for,
@@ -467,9 +466,7 @@ def _build_satisfaction(
     school_effects: dict[int, float],
     coach_effects: dict[int, float],
 ) -> None:
-    responses: list[dict] = []
-    answers: list[dict] = []
-    comments: list[dict] = []
+    published: dict[str, list[PublishedAnswer]] = {year: [] for year in SCHOOL_YEARS}
     item_effects = {key: _item_effects(rng, q) for key, (_id, q) in questionnaires.items()}
 
     def add(
@@ -482,35 +479,19 @@ def _build_satisfaction(
         comment_bank: Sequence[str] = (),
     ) -> None:
         version_id, questionnaire = questionnaires[key]
-        first, _last = school_year_bounds(year)
-        # Satisfaction rounds run in spring, as the inspectorate's own survey did.
-        submitted = _day_between(rng, first + timedelta(days=240), first + timedelta(days=285))
-        response_id = _uuid(rng)
-        responses.append(
-            {
-                "id": response_id,
-                "questionnaire_version_id": version_id,
-                "centre_id": centre.id,
-                "school_id": school.id,
-                "school_year": year,
-                "audience": audience,
-                "coach_id": coach_id,
-                "submitted_on": submitted,
-            }
+        attributes = Attributes(
+            centre_id=centre.id,
+            school_year=year,
+            school_id=school.id,
+            audience=audience.value,
+            coach_id=coach_id,
+            questionnaire_version_id=version_id,
         )
         values = _answers_for(rng, questionnaire, audience, base, item_effects[key], THEME_EFFECTS)
-        answers.extend(
-            {"response_id": response_id, "item_id": item_id, "value": value}
-            for item_id, value in values.items()
-        )
+        texts = {}
         if comment_bank and questionnaire.open_questions and rng.random() < 0.18:
-            comments.append(
-                {
-                    "response_id": response_id,
-                    "question_id": questionnaire.open_questions[0].id,
-                    "text": rng.choice(comment_bank),
-                }
-            )
+            texts[questionnaire.open_questions[0].id] = rng.choice(comment_bank)
+        published[year].append(PublishedAnswer(attributes, values, texts))
 
     for year in SCHOOL_YEARS:
         first, last = school_year_bounds(year)
@@ -558,9 +539,12 @@ def _build_satisfaction(
                         school_effects[school.id] + YEAR_EFFECT[year],
                     )
 
-    _insert(AnonymousResponse, responses)
-    _insert(AnonymousAnswer, answers)
-    _insert(AnonymousComment, comments)
+    # Synthetic history, written through the anonymous tables' one writer. Satisfaction
+    # rounds run in spring, as the inspectorate's own survey did: each year's answers carry
+    # the day the spring round's batches were published.
+    for year, answers in published.items():
+        first, _last = school_year_bounds(year)
+        store_published(answers, published_on=first + timedelta(days=285))
 
 
 def _build_matrix(
@@ -609,10 +593,8 @@ def _build_matrix(
                 campaign_invitations.append(
                     {
                         "campaign_id": campaign.id,
-                        "token_hash": f"{rng.getrandbits(256):064x}",
                         "audience": role,
                         "language": "nl",
-                        "used": answered,
                         "email_sent": False,
                         "reminder_sent": False,
                         "created_on": round_day,

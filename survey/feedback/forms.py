@@ -8,8 +8,8 @@ from wtforms.validators import DataRequired, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from survey.labels import LABELS
+from survey.languages import LANGUAGES
 from survey.models import Audience
-from survey.respond.languages import LANGUAGES
 
 
 class CheckboxesField(SelectMultipleField):

@@ -114,7 +114,9 @@ def ask_feedback(code: str) -> str | Response:
                 audience = Audience(role)
                 campaign = campaign_for_trajectory(trajectory, audience, today)
                 count = form.parents.data if audience is Audience.PARENT else 1
-                issued = issue_invitations(campaign, audience, count, today, form.language.data)
+                issued = issue_invitations(
+                    campaign, audience, count, today, form.language.data, issued_by=current_user
+                )
                 issued_all.extend(issued)
                 links.extend((label(audience), item.url()) for item in issued)
         except CampaignError as exc:

@@ -1,13 +1,11 @@
-"""Campaigns (bevragingen), their single-use invitations, drafts and the anonymous inbox."""
+"""Campaigns (bevragingen) and the single-use invitations handed out for them."""
 
 from __future__ import annotations
 
 import enum
-import uuid
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Uuid
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import db
@@ -61,6 +59,9 @@ class Campaign(db.Model):
         CampaignStatus, "status", default=CampaignStatus.DRAFT
     )
     closed_on: Mapped[date | None]
+    # Anonymous answers of this campaign published so far (survey.privacy.publication): the
+    # campaign page shows this, not the links spent, which would move with each respondent.
+    published_answers: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     centre: Mapped[Centre] = relationship()
@@ -106,7 +107,12 @@ class Campaign(db.Model):
 
 
 class Invitation(db.Model):
-    """A single-use link. Only the token's SHA-256 is stored; ``used`` has no time on purpose."""
+    """A link handed out: counted for the response rate, never looked up by the respondent.
+
+    The token is not stored in any form the database holder could match: the link carries
+    its campaign and audience under a MAC (survey.privacy.tokens), and answering it writes a
+    nullifier elsewhere, so nothing here changes when the link is used.
+    """
 
     __tablename__ = "invitation"
     # Leads with campaign_id, so it serves every "links of this campaign" query; audience
@@ -118,51 +124,15 @@ class Invitation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    # A reminder carries a fresh link (the first token is not stored, so it cannot be
-    # re-sent); both links then lead to this invitation.
-    reminder_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     audience: Mapped[Audience] = enum_column(Audience, "audience")
     language: Mapped[str] = mapped_column(String(5), default="nl")
-    used: Mapped[bool] = mapped_column(default=False)
-    # Kept only until the invitation and its one reminder are sent, then erased.
+    # Kept only until the reminder has gone or the campaign closes, then erased in bulk,
+    # never when the link is used (that would time the use). The link is kept sealed under
+    # the anonymity key for the same time, so that the reminder can carry the same link.
     email: Mapped[str | None] = mapped_column(String(254))
+    sealed_link: Mapped[bytes | None] = mapped_column(LargeBinary)
     email_sent: Mapped[bool] = mapped_column(default=False)
     reminder_sent: Mapped[bool] = mapped_column(default=False)
     created_on: Mapped[date]
 
     campaign: Mapped[Campaign] = relationship()
-    # Loaded with the link in the respondent's one query (find_invitation); the database's
-    # ON DELETE CASCADE removes it with the invitation.
-    draft: Mapped[ResponseDraft | None] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True
-    )
-
-
-class ResponseDraft(db.Model):
-    """Answers saved part-way through a paged form; tied to the link, deleted on submit."""
-
-    __tablename__ = "response_draft"
-
-    invitation_id: Mapped[int] = mapped_column(
-        ForeignKey("invitation.id", ondelete="CASCADE"), primary_key=True
-    )
-    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
-    updated_on: Mapped[date]
-
-
-class ResponseInbox(db.Model):
-    """An anonymous answer waiting to be published in a shuffled batch.
-
-    Marking the invitation used and storing the answer happen in one transaction, which a
-    database keeps traces of (PostgreSQL's xmin, row order). Publishing moves inbox rows to
-    ``anonymous_response`` in batches of at least the anonymity threshold, in random order and
-    under fresh ids, so those traces point to a batch, never to one answer.
-    """
-
-    __tablename__ = "response_inbox"
-
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"), index=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)

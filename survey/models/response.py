@@ -5,7 +5,8 @@ tables on purpose: the anonymous table has no column that could hold a trajector
 invitation or a person, so no code path can fill one in by mistake.
 
 - Ids are random UUID4s, never sequential, so row order cannot be matched to invitation order.
-- The submission time is a date only: a precise timestamp could be matched to a mail log.
+- An anonymous answer carries the day its batch was published, never when it was sent: a
+  submission time could be matched to a mail log. A feedbackmatrix answer keeps its day.
 - No language, IP address or user agent: in a small school an answer in a rare home language
   would point to one family.
 """
@@ -53,7 +54,9 @@ class AnonymousResponse(db.Model):
     school_year: Mapped[str] = mapped_column(String(9))
     audience: Mapped[Audience] = enum_column(Audience, "audience")
     coach_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"), index=True)
-    submitted_on: Mapped[date]
+    # The day its batch was published, never the day it was sent: a submission date could
+    # be matched to a mail log or an access log.
+    published_on: Mapped[date]
 
     questionnaire_version: Mapped[QuestionnaireVersion] = relationship()
     answers: Mapped[list[AnonymousAnswer]] = relationship(cascade="all, delete-orphan")

@@ -8,11 +8,11 @@ from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey.auth.passwords import hash_password, verify_password
 from survey.extensions import db
 from survey.models.base import enum_column, utcnow
 from survey.models.centre import Centre, School
 from survey.models.enums import Role
+from survey.passwords import hash_password, verify_password
 
 
 class StaffUser(UserMixin, db.Model):

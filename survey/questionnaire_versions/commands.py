@@ -13,6 +13,7 @@ from flask_migrate import upgrade
 from questionnaires import builtin_paths, check_paths
 from survey import MIGRATIONS_DIR
 from survey.extensions import db
+from survey.privacy.keys import ensure_check_stored, refuse_wrong_key_in_cli
 from survey.questionnaire_versions.services import (
     ChangedVersionError,
     register_builtin_questionnaires,
@@ -47,6 +48,8 @@ def _register_or_exit() -> None:
 def init_db() -> None:
     """Migrate the database to the newest schema and register the built-in questionnaires."""
     upgrade(directory=str(MIGRATIONS_DIR))
+    refuse_wrong_key_in_cli()
+    ensure_check_stored()
     _register_or_exit()
     click.echo(_("Database is up to date."))
 

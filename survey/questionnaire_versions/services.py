@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 
 from questionnaires import Questionnaire, load_builtin, questionnaire_from_definition
 from survey.extensions import db
-from survey.models import AnonymousResponse, MatrixResponse, QuestionnaireMode
+from survey.models import MatrixResponse, QuestionnaireMode
 from survey.models import QuestionnaireVersion as Version
+from survey.privacy.store import answers_to_version
 
 
 class ChangedVersionError(Exception):
@@ -51,15 +52,17 @@ def questionnaire_for(version: Version) -> Questionnaire:
 
 
 def response_count(version: Version) -> int:
-    model = MatrixResponse if version.mode is QuestionnaireMode.OPEN else AnonymousResponse
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(model)
-            .where(model.questionnaire_version_id == version.id)
+    """Answers given to ``version``: stored, or (anonymous) published or still waiting."""
+    if version.mode is QuestionnaireMode.OPEN:
+        return (
+            db.session.scalar(
+                select(func.count())
+                .select_from(MatrixResponse)
+                .where(MatrixResponse.questionnaire_version_id == version.id)
+            )
+            or 0
         )
-        or 0
-    )
+    return answers_to_version(version.id)
 
 
 def register_questionnaires(questionnaires: Iterable[Questionnaire]) -> RegisterResult:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import (
     Blueprint,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -21,19 +18,19 @@ from werkzeug.wrappers import Response
 
 from questionnaires import Questionnaire
 from survey import clock
-from survey.accounts.limits import throttle_link_guessing
-from survey.campaigns.services import find_invitation, invitation_used, questionnaire_of
+from survey.campaigns.services import questionnaire_of
 from survey.extensions import csrf, db
-from survey.models import Audience, CampaignStatus, Invitation
+from survey.languages import LANGUAGES, choose_language, current_language, direction
+from survey.limits import throttle_link_guessing
+from survey.models import Audience, CampaignStatus
+from survey.privacy.links import OpenedLink, link_spent, open_link
+from survey.privacy.tokens import read_link
 from survey.respond.forms import build_page_form, collect_answers, unknown_fields
-from survey.respond.languages import LANGUAGES, choose_language, current_language, direction
 from survey.respond.services import (
     Answers,
     first_missing_page,
-    inbox_reached,
     load_draft,
     plan_pages,
-    publish_inbox,
     save_draft,
     submit,
 )
@@ -64,27 +61,26 @@ def respondent_context() -> dict[str, object]:
 
 
 # Links this browser has opened, so that it keeps access to them while its network's address
-# is throttled for guessing (survey.accounts.limits.throttle_link_guessing).
+# is throttled for guessing (survey.limits.throttle_link_guessing).
 OPENED_LINKS = "opened_links"
 _OPENED_LINKS_KEPT = 5
 
 
-def _link_mark(token: str) -> str:
-    # Not the stored token hash: with the database and this (readable) cookie, nobody can tell
-    # which invitation a shared school computer opened. The session is signed, so a mark
-    # cannot be forged without having opened the link.
-    return hashlib.sha256(f"opened-link:{token}".encode()).hexdigest()[:24]
+def _link_mark(token: str) -> str | None:
+    # The session is signed, so a mark cannot be forged without having opened the link.
+    link = read_link(token)
+    return link.browser_mark if link is not None else None
 
 
 def _opened_in_this_browser() -> bool:
-    token = (request.view_args or {}).get("token", "")
-    return _link_mark(token) in session.get(OPENED_LINKS, [])
+    mark = _link_mark((request.view_args or {}).get("token", ""))
+    return mark is not None and mark in session.get(OPENED_LINKS, [])
 
 
 def _remember_opened(token: str) -> None:
     mark = _link_mark(token)
     opened = session.get(OPENED_LINKS, [])
-    if mark not in opened:
+    if mark is not None and mark not in opened:
         session[OPENED_LINKS] = [*opened[-(_OPENED_LINKS_KEPT - 1) :], mark]
 
 
@@ -97,20 +93,21 @@ ANSWERED_LINKS = "answered_links"
 def _remember_answered(token: str) -> None:
     mark = _link_mark(token)
     answered = session.get(ANSWERED_LINKS, [])
-    if mark not in answered:
+    if mark is not None and mark not in answered:
         session[ANSWERED_LINKS] = [*answered[-(_OPENED_LINKS_KEPT - 1) :], mark]
 
 
 def _answered_in_this_browser(token: str) -> bool:
-    return _link_mark(token) in session.get(ANSWERED_LINKS, [])
+    mark = _link_mark(token)
+    return mark is not None and mark in session.get(ANSWERED_LINKS, [])
 
 
-def _invitation_or_404(token: str) -> Invitation:
-    invitation = find_invitation(token)
-    if invitation is None:
+def _link_or_404(token: str) -> OpenedLink:
+    opened = open_link(token)
+    if opened is None:
         abort(404)  # counted by throttle_link_guessing
     _remember_opened(token)
-    return invitation
+    return opened
 
 
 @bp.errorhandler(RateLimitExceeded)
@@ -120,9 +117,9 @@ def too_many_unknown_links(_error: RateLimitExceeded) -> tuple[str, int, dict[st
     return render_template("respond/too_many_requests.html"), 429, {"Retry-After": "60"}
 
 
-def _unavailable(invitation: Invitation) -> str | None:
+def _unavailable(opened: OpenedLink) -> str | None:
     """The calm page for a link that cannot be answered now, if any."""
-    campaign = invitation.campaign
+    campaign = opened.campaign
     today = clock.today()
     ended = campaign.ended_on(today)
     if ended is not None:
@@ -135,22 +132,22 @@ def _unavailable(invitation: Invitation) -> str | None:
 @bp.route("/<token>", methods=["GET", "POST"])
 @throttle_link_guessing(exempt_when=_opened_in_this_browser)
 def answer(token: str) -> str | Response | tuple[str, int]:
-    invitation = _invitation_or_404(token)
-    if invitation.used:
+    opened = _link_or_404(token)
+    if opened.spent:
         if request.method == "POST":  # a double tap or resubmit: calm, nothing stored twice
             _remember_answered(token)
             return redirect(url_for("respond.thanks", token=token))
         return render_template("respond/used.html")
-    unavailable = _unavailable(invitation)
+    unavailable = _unavailable(opened)
     if unavailable is not None:
         return unavailable
 
-    questionnaire = questionnaire_of(invitation.campaign)
-    audience = invitation.audience.value
+    questionnaire = questionnaire_of(opened.campaign)
+    audience = opened.link.audience.value
     language = current_language()
     text_language = language if language in questionnaire.languages else "nl"
     pages = plan_pages(questionnaire, audience)
-    answers = load_draft(invitation)
+    answers = load_draft(opened)
     try:
         number = min(max(int(request.values.get("page", 0)), 0), len(pages) - 1)
     except ValueError:
@@ -169,11 +166,11 @@ def answer(token: str) -> str | Response | tuple[str, int]:
             # is checked, and a wrong one is refused like on every other action. (The form
             # has no token field only where WTF_CSRF_ENABLED is off.)
             if "csrf_token" not in form or form.csrf_token.validate(form):
-                return _keep_draft(invitation, answers, token) or redirect(
+                return _keep_draft(opened, answers, token) or redirect(
                     url_for("respond.answer", token=token, page=number - 1)
                 )
             errors.append(_("For your security, please send your answers again."))
-            return _render_form(invitation, questionnaire, form, pages, number, errors, notice), 422
+            return _render_form(opened, questionnaire, form, pages, number, errors, notice), 422
         if unknown_fields(request.form, questionnaire):
             errors.append(
                 _(
@@ -185,46 +182,41 @@ def answer(token: str) -> str | Response | tuple[str, int]:
         if form.errors.get("csrf_token"):
             errors.append(_("For your security, please send your answers again."))
         if action == "save" and not errors:
-            answered = _keep_draft(invitation, answers, token)
+            answered = _keep_draft(opened, answers, token)
             if answered is not None:
                 return answered
             notice = _("Your answers are saved. You can come back later with the same link.")
         elif valid and action == "next" and number < len(pages) - 1:
-            return _keep_draft(invitation, answers, token) or redirect(
+            return _keep_draft(opened, answers, token) or redirect(
                 url_for("respond.answer", token=token, page=number + 1)
             )
         elif valid:
             missing = first_missing_page(pages, answers)
             if missing is not None:
-                return _keep_draft(invitation, answers, token) or redirect(
+                return _keep_draft(opened, answers, token) or redirect(
                     url_for("respond.answer", token=token, page=missing, missing=1)
                 )
-            submit(invitation, answers, clock.today())
-            threshold = current_app.config["ANONYMITY_THRESHOLD"]
-            publish_due = inbox_reached(threshold)
+            # Publication never happens here (survey.privacy.publication): the k-th
+            # respondent's own request must not publish the batch their answer completes.
+            submit(opened, answers, clock.today())
             db.session.commit()
             _remember_answered(token)
-            if publish_due:
-                # A separate transaction on purpose: publication must not share the one that
-                # spent the link (see ResponseInbox).
-                publish_inbox(minimum=threshold)
-                db.session.commit()
             return redirect(url_for("respond.thanks", token=token))
         status = 422 if (errors or form.errors) else 200
-        return _render_form(invitation, questionnaire, form, pages, number, errors, notice), status
+        return _render_form(opened, questionnaire, form, pages, number, errors, notice), status
 
-    return _render_form(invitation, questionnaire, form, pages, number, errors, notice)
+    return _render_form(opened, questionnaire, form, pages, number, errors, notice)
 
 
-def _keep_draft(invitation: Invitation, answers: Answers, token: str) -> Response | None:
+def _keep_draft(opened: OpenedLink, answers: Answers, token: str) -> Response | None:
     """Save the draft; if the link was answered meanwhile (another tab), the page saying so."""
-    if save_draft(invitation, answers, clock.today()):
+    if save_draft(opened, answers, clock.today()):
         db.session.commit()
         return None
     return redirect(url_for("respond.answer", token=token))
 
 
-def _render_form(invitation, questionnaire, form, pages, number, errors, notice) -> str:
+def _render_form(opened, questionnaire, form, pages, number, errors, notice) -> str:
     language = current_language()
     text_language = language if language in questionnaire.languages else "nl"
     page = pages[number]
@@ -233,7 +225,7 @@ def _render_form(invitation, questionnaire, form, pages, number, errors, notice)
     ]
     open_questions = [(question, form[f"open-{question.id}"]) for question in page.open_questions]
     fields = _fields_html(
-        questionnaire, page, invitation.audience, text_language, items, open_questions, form
+        questionnaire, page, opened.link.audience, text_language, items, open_questions, form
     )
     return render_template(
         "respond/form.html",
@@ -247,7 +239,7 @@ def _render_form(invitation, questionnaire, form, pages, number, errors, notice)
         title=questionnaire.title.get(text_language) or questionnaire.title["nl"],
         intro=questionnaire.intro.get(text_language) or questionnaire.intro.get("nl", ""),
         privacy=questionnaire.privacy.get(text_language) or questionnaire.privacy.get("nl", ""),
-        is_pupil=invitation.audience is Audience.PUPIL,
+        is_pupil=opened.link.audience is Audience.PUPIL,
         text_language=text_language,
         questionnaire_languages=[code for code in LANGUAGES if code in questionnaire.languages],
     )
@@ -294,7 +286,7 @@ def _fields_html(
 def thanks(token: str) -> str | Response:
     if _answered_in_this_browser(token):
         return render_template("respond/thanks.html")
-    used = invitation_used(token)
+    used = link_spent(token)
     if used is None:
         abort(404)  # counted by throttle_link_guessing
     _remember_opened(token)

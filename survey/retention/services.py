@@ -18,12 +18,8 @@ from sqlalchemy import ColumnElement, Select, and_, delete, func, not_, or_, sel
 
 from survey.extensions import db
 from survey.models import (
-    AnonymousAnswer,
-    AnonymousComment,
-    AnonymousResponse,
     AuditEntry,
     Campaign,
-    CampaignStatus,
     Invitation,
     MatrixAnswer,
     MatrixComment,
@@ -31,11 +27,10 @@ from survey.models import (
     PasswordToken,
     QuestionnaireMode,
     QuestionnaireVersion,
-    ResponseDraft,
-    ResponseInbox,
     Trajectory,
     TrajectoryStatus,
 )
+from survey.privacy import retention as privacy_retention
 from survey.schoolyear import school_year_bounds, school_year_of
 
 
@@ -45,6 +40,7 @@ class Kind(enum.StrEnum):
     ANONYMOUS_RESPONSES = "anonymous_responses"
     MATRIX_RESPONSES = "matrix_responses"
     DRAFTS = "drafts"
+    SPENT_LINKS = "spent_links"
     INVITATIONS = "invitations"
     EMAIL_ADDRESSES = "email_addresses"
     AUDIT_ENTRIES = "audit_entries"
@@ -105,7 +101,7 @@ class Cutoffs:
 class PurgeOutcome:
     cutoffs: Cutoffs
     counts: dict[Kind, int]
-    # Answers of closed campaigns still waiting to be published: reported, never deleted.
+    # Answers of ended campaigns still waiting for a batch of k: reported, kept.
     waiting_in_inbox: int
     dry_run: bool
 
@@ -187,12 +183,10 @@ def purge(policy: RetentionPolicy, today: date, now: datetime, dry_run: bool) ->
     cutoffs = Cutoffs.compute(policy, today, now)
     counts: dict[Kind, int] = {}
 
-    counts[Kind.ANONYMOUS_RESPONSES] = _delete(
-        AnonymousResponse,
-        # "2023-2024" < "2024-2025": the fixed format sorts like the years it names.
-        AnonymousResponse.school_year < cutoffs.school_year,
-        dry_run,
-        children=(AnonymousAnswer, AnonymousComment),
+    # Anonymous data is deleted by its one writer (survey.privacy).
+    expired_waiting = privacy_retention.purge_waiting(cutoffs.school_year, dry_run)
+    counts[Kind.ANONYMOUS_RESPONSES] = len(expired_waiting) + privacy_retention.purge_published(
+        cutoffs.school_year, dry_run
     )
     counts[Kind.MATRIX_RESPONSES] = _delete(
         MatrixResponse,
@@ -202,20 +196,18 @@ def purge(policy: RetentionPolicy, today: date, now: datetime, dry_run: bool) ->
     )
 
     invitations = _invitations_to_delete(cutoffs)
-    # Drafts left alone for too long, and those of invitations about to go (before them,
-    # whatever the foreign key would do).
-    drafts = or_(
-        ResponseDraft.updated_on < cutoffs.drafts,
-        ResponseDraft.invitation_id.in_(select(Invitation.id).where(invitations)),
-    )
-    counts[Kind.DRAFTS] = _delete(ResponseDraft, drafts, dry_run)
+    ended = _ended_campaigns(cutoffs.invitations)
+    # Drafts left alone for too long, and those of campaigns long ended (closing deletes
+    # them already; this catches campaigns that ended without being closed).
+    counts[Kind.DRAFTS] = privacy_retention.purge_drafts(cutoffs.drafts, ended, dry_run)
+    counts[Kind.SPENT_LINKS] = privacy_retention.purge_spent_links(ended, dry_run)
     counts[Kind.INVITATIONS] = _delete(Invitation, invitations, dry_run)
 
     # Invitations kept for the response rates must not keep an address either. Closing a
     # campaign erases them already; this catches campaigns that ended without being closed.
     addresses = and_(
         Invitation.campaign_id.in_(_ended_campaigns(cutoffs.invitations)),
-        Invitation.email.is_not(None),
+        or_(Invitation.email.is_not(None), Invitation.sealed_link.is_not(None)),
         not_(invitations),
     )
     if dry_run:
@@ -224,7 +216,7 @@ def purge(policy: RetentionPolicy, today: date, now: datetime, dry_run: bool) ->
         counts[Kind.EMAIL_ADDRESSES] = db.session.execute(
             update(Invitation)
             .where(addresses)
-            .values(email=None)
+            .values(email=None, sealed_link=None)
             .execution_options(synchronize_session=False)
         ).rowcount
 
@@ -235,12 +227,8 @@ def purge(policy: RetentionPolicy, today: date, now: datetime, dry_run: bool) ->
     # a second click on it still says "already used" rather than "unknown link".
     counts[Kind.ACCOUNT_LINKS] = _delete(PasswordToken, PasswordToken.expires_at < now, dry_run)
 
-    waiting = _count(
-        ResponseInbox,
-        ResponseInbox.campaign_id.in_(
-            select(Campaign.id).where(Campaign.status == CampaignStatus.CLOSED)
-        ),
-    )
+    # What a dry run would delete is not "kept" either.
+    waiting = privacy_retention.waiting_of_ended_campaigns(today, excluding=expired_waiting)
     if not dry_run:
         # The bulk statements bypassed the session: objects it still holds may be gone.
         db.session.expire_all()
