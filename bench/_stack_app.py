@@ -25,8 +25,8 @@ from wtforms import ValidationError
 
 from bench._pages import THANKS, form_page
 from survey import create_app
-from survey.accounts.limits import throttle_link_guessing
 from survey.extensions import db
+from survey.limits import throttle_link_guessing
 
 app = create_app()
 

@@ -7,22 +7,29 @@ Same database, campaign and client as bench/load.py (PostgreSQL from
 (b) at 40 %: kill -9 the master and all its workers (their process group), then start
     gunicorn again at once, as systemd would;
 (c) once gunicorn answers again and has served a few seconds: ``pg_ctlcluster 15 main
-    restart``. The app is not restarted: its pool (pool_pre_ping) must find new connections.
+    restart`` (``--pg-cluster`` names another cluster, e.g. one made for the run on its own
+    port). The app is not restarted: its pool (pool_pre_ping) must find new connections.
 
 The run lasts at least ``--seconds`` and at least 12 s past the PostgreSQL restart. Clients
 retry as a respondent would: on a connection error or an error page they wait a moment and
 send the SAME answers on the SAME link again (same cookie, same CSRF token: the secret key is
-the same across the restart). Afterwards every link that got a thank-you page must be spent
-(checked per link), spent links must hold exactly one anonymous response each, and the kinds
-of failures the respondents saw are counted per phase: 500 or 503, with or without the Dutch
-"try again in a moment" page (after a failed send: "your answers may not have arrived, send
-them again").
+the same across the restart). Afterwards ``klankbord daily`` publishes what it can (the only
+publication the design allows: batches of at least k answers with identical attributes, never
+fewer; what cannot form one keeps waiting in the inbox), and the database is counted against
+the thank-you pages (bench/_tree.py, through bench/load.py's ``count_app``): every thanked link
+must be spent (checked per link: its nullifier, recomputed from the token, in ``spent_link``),
+and thank-you pages = ``spent_link`` rows = published anonymous responses + rows still waiting
+in ``response_inbox``. The kinds of failures the respondents saw are counted per phase: 500 or
+503, with or without the Dutch "try again in a moment" page (after a failed send: "your answers
+may not have arrived, send them again").
 
 PostgreSQL's restart cuts every connection of the cluster, other databases' too: the script
 waits up to 60 s for the cluster to have no other clients first, and reports how many it cut.
 
 Run from the repository root (as root, for pg_ctlcluster):
     .venv/bin/python bench/faults.py [--users 200] [--seconds 45] [--write]
+A smoke run in about a minute:
+    .venv/bin/python bench/faults.py --users 20 --seconds 20
 """
 
 from __future__ import annotations
@@ -105,7 +112,9 @@ def other_connections(url: str) -> int:
     return count
 
 
-def injector(server: Gunicorn, url: str, seconds: float, faults: list[Fault]):
+def injector(
+    server: Gunicorn, url: str, seconds: float, faults: list[Fault], cluster: tuple[str, str]
+):
     async def inject(run: Run) -> None:
         try:
             await _inject(run)
@@ -158,7 +167,7 @@ def injector(server: Gunicorn, url: str, seconds: float, faults: list[Fault]):
         pg_ctlcluster = shutil.which("pg_ctlcluster") or "/usr/bin/pg_ctlcluster"
         at = time.monotonic()
         process = await asyncio.create_subprocess_exec(
-            pg_ctlcluster, "15", "main", "restart", stdout=asyncio.subprocess.DEVNULL
+            pg_ctlcluster, *cluster, "restart", stdout=asyncio.subprocess.DEVNULL
         )
         code = await process.wait()
         took = time.monotonic() - at
@@ -167,7 +176,7 @@ def injector(server: Gunicorn, url: str, seconds: float, faults: list[Fault]):
             Fault(
                 "(c) restart PostgreSQL",
                 at,
-                f"`pg_ctlcluster 15 main restart` took {took:.1f} s (exit {code}); "
+                f"`pg_ctlcluster {' '.join(cluster)} restart` took {took:.1f} s (exit {code}); "
                 f"/healthz answered {back:.1f} s after it returned; "
                 f"{others} connection(s) of other databases were cut too (after waiting "
                 f"{waited:.0f} s for the cluster to have none)",
@@ -221,12 +230,29 @@ def log_findings(log: Path) -> dict:
     }
 
 
+def integrity(check: dict) -> dict:
+    """Thank-you pages = ``spent_link`` rows = published responses + rows still waiting."""
+    stored = check["responses"] + check["waiting_after"]
+    answers = check["answers"] + check["answers_waiting"]
+    return {
+        "stored": stored,
+        "holds": check["thanked"] == check["used"] == stored,
+        "answers": answers,
+        "answers_complete": answers == check["items"] * stored
+        and check["short_responses"] == 0
+        and check.get("short_waiting", 0) == 0,
+        "comments": check["comments"] + check["comments_waiting"],
+    }
+
+
 def report(args, settings, run, faults, rows, check, findings, loads, timings, folder) -> str:
     pages = Counter()
     for event in run.events:
         if event.kind.startswith(("500", "503")):
             pages[f"{event.stage}: {event.kind}"] += 1
     given_up = sum(o.error is not None for o in run.outcomes)
+    totals = integrity(check)
+    cluster = " ".join(args.pg_cluster.split("/"))
     lines = [
         f"## Fault injection: {args.users} respondents while workers, gunicorn and PostgreSQL die",
         "",
@@ -234,14 +260,23 @@ def report(args, settings, run, faults, rows, check, findings, loads, timings, f
         f"{settings['workers']} workers x {settings['threads']} threads) on PostgreSQL, during "
         f"which the script (a) kill -9's one worker, (b) kill -9's the master and all workers "
         "and starts gunicorn again, (c) once it serves again, restarts PostgreSQL "
-        "(`pg_ctlcluster 15 main restart`) without restarting the app. Respondents retry like "
+        f"(`pg_ctlcluster {cluster} restart`) without restarting the app. Respondents retry like "
         "a person pressing the button again: on a connection error or an error page they wait "
         "0.25-2 s and send the same answers on the same link (same cookie and CSRF token).",
         "",
         f"Command: `.venv/bin/python bench/faults.py --users {args.users} "
-        f"--seconds {args.seconds:.0f} --write` (run as root for pg_ctlcluster). "
+        f"--seconds {args.seconds:.0f} --tokens {args.tokens}"
+        + ("" if args.pg_cluster == "15/main" else f" --pg-cluster {args.pg_cluster}")
+        + " --write` (run as root for "
+        "pg_ctlcluster). "
         f"The run lasted {run.deadline - run.started:.0f} s, plus the time respondents in "
-        "flight needed to finish.",
+        "flight needed to finish."
+        + (
+            f" **All {args.tokens:,} links were spent before the end: the last phases ran "
+            "short of respondents; raise --tokens.**"
+            if run.ran_out
+            else ""
+        ),
         "",
         "| fault | note |",
         "|---|---|",
@@ -263,20 +298,28 @@ def report(args, settings, run, faults, rows, check, findings, loads, timings, f
         + (", ".join(f"{kind} x{n}" for kind, n in sorted(pages.items())) or "none")
         + ".",
         "",
-        "After the run (`klankbord publish-responses --all` first):",
+        "After the run, `klankbord daily` first: the only publication the design allows, in "
+        "batches of at least k answers with identical attributes, never fewer; what cannot "
+        f"form one keeps waiting in the inbox. It published {check['responses']:,} of the "
+        f"{check['waiting_before_publish']:,} waiting answers.",
         "",
         "| check | value |",
         "|---|---|",
         f"| links that got a thank-you page | {check['thanked']:,} |",
-        f"| used invitations | {check['used']:,} |",
-        f"| thanked links not spent (per link, by SHA-256) | {check['thanked_not_used']} |",
+        f"| spent links (`spent_link` rows) | {check['used']:,} |",
+        f"| thanked links not spent (per link, by nullifier) | {check['thanked_not_used']} |",
         f"| spent links whose respondent never saw a thank-you | {check['used_not_thanked']} |",
         f"| respondents who gave up (retrying for {RETRY_GRACE:.0f} s after the end) | "
         f"{given_up} |",
-        f"| anonymous responses | {check['responses']:,} |",
-        f"| answers (= {check['items']} x responses: "
-        f"{check['answers'] == check['items'] * check['responses']}) | {check['answers']:,} |",
-        f"| comments stored / sent | {check['comments']:,} / {check['comments_sent']:,} |",
+        f"| anonymous responses published | {check['responses']:,} |",
+        f"| answers still waiting in `response_inbox` | {check['waiting_after']:,} |",
+        f"| **thank-you pages = spent links = published + waiting** | **{check['thanked']:,} = "
+        f"{check['used']:,} = {check['responses']:,} + {check['waiting_after']:,}: "
+        f"{totals['holds']}** |",
+        f"| statement answers, published + waiting (= {check['items']} x stored, none "
+        f"short: {totals['answers_complete']}) | {totals['answers']:,} |",
+        f"| comments published + waiting / sent | {totals['comments']:,} / "
+        f"{check['comments_sent']:,} |",
         f"| **lost / duplicated** | **{check['lost']} / {check['duplicated']}** |",
         "",
         f"gunicorn log: {findings['boots']} worker boots, {findings['exceptions']} "
@@ -300,6 +343,11 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=45)
     parser.add_argument("--tokens", type=int, default=6_000, help="invitations to issue")
+    parser.add_argument(
+        "--pg-cluster",
+        default="15/main",
+        help="VERSION/NAME of the cluster to restart (the one the database URL is on)",
+    )
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
     parser.add_argument("--write", action="store_true", help="record in bench/RESULTS.md")
     args = parser.parse_args()
@@ -316,7 +364,8 @@ def main() -> int:
     try:
         server.start()
         server.wait_ready()
-        inject = injector(server, url, args.seconds, faults)
+        cluster = tuple(args.pg_cluster.split("/", 1))
+        inject = injector(server, url, args.seconds, faults, cluster)
         run = asyncio.run(
             drive(
                 server.port,
@@ -330,6 +379,7 @@ def main() -> int:
         server.stop()
         thanked = [o for o in run.outcomes if o.thanked]
         check = count_app(url, thanked, run.items)
+        print(f"klankbord daily:\n{check['published']}", flush=True)
     finally:
         server.stop()
         if not args.keep_db:

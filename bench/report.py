@@ -53,6 +53,7 @@ from survey.models import (
     Trajectory,
     TrajectoryStatus,
 )
+from survey.privacy.keys import new_key
 from survey.questionnaire_versions.services import (
     current_version,
     register_builtin_questionnaires,
@@ -155,7 +156,9 @@ def fill(seed: int = 2025) -> Centre:
                         "coach_id": rng.choice(coaches).id
                         if audience is Audience.TEACHER
                         else None,
-                        "submitted_on": date(int(year[:4]) + 1, 3, 15),
+                        # The day their batch was published (docs/anonymity.md): anonymous
+                        # answers carry no submission date.
+                        "published_on": date(int(year[:4]) + 1, 3, 15),
                     }
                 )
                 answers += [
@@ -257,6 +260,9 @@ def main() -> int:
         {
             "SQLALCHEMY_DATABASE_URI": url,
             "SECRET_KEY": "bench",
+            # Its own anonymity key, as the tests do: nothing here is sealed or spent, and the
+            # benchmark must neither read nor create instance/anonymity_key.
+            "ANONYMITY_KEY": new_key(),
             "TESTING": False,
             "RATELIMIT_ENABLED": False,
         }

@@ -4,9 +4,10 @@ Generates a Flanders-sized dataset in a fresh PostgreSQL database (``KLANKBORD_S
 default below; the role needs CREATEDB): 43 centres, 4,500 coaches, 3,300 schools, 100,000
 trajectories with their coaches and status histories, 1,000,000 published anonymous responses
 over two school years with ~10 answers each, and the invitations they answered (1.6 million
-single-use links). The schema comes from ``klankbord init-db``; rows are bulk loaded with COPY
-(centres, schools, staff, trajectories, responses) and INSERT ... SELECT on the server (answers,
-comments, invitations), then ANALYZEd.
+single-use links), with a ``spent_link`` row (a random 64-hex nullifier) per answered one, as
+docs/anonymity.md stores them. The schema comes from ``klankbord init-db``; rows are bulk
+loaded with COPY (centres, schools, staff, trajectories, responses) and INSERT ... SELECT on the
+server (answers, comments, invitations, spent links), then ANALYZEd.
 
 Then it measures, against that database:
 
@@ -15,12 +16,15 @@ Then it measures, against that database:
 * the read-only API through gunicorn (the project's gunicorn.conf.py) on loopback: the first
   request per centre (builds the report) and warm requests from concurrent clients;
 * every index of the schema: the query it serves, run with EXPLAIN ANALYZE, and whether the
-  plan uses it; plus every statement the report and a respondent's link lookup run, with any
+  plan uses it; plus every statement the report and the opening of a respondent's link run
+  (survey/privacy/links.py: the campaign, whether the link is spent, its draft), with any
   sequential scan of a large table flagged.
 
 Run from the repository root:  .venv/bin/python bench/scale.py [--write] [--keep-db] [--reuse]
 ``--write`` records the figures in bench/RESULTS.md; ``--reuse`` skips generation when the
 database already holds the dataset (for re-measuring). Takes ~15-25 minutes on 2 cores.
+``--trajectories N`` scales every count (coaches, schools, responses) by N / 100,000 for a
+smoke run: ``--trajectories 2000 --no-all-pdfs`` takes a minute or two.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -80,6 +84,31 @@ RECOMMENDED_SETTINGS = {"random_page_cost": "1.1", "effective_cache_size": "8GB"
 LARGE_TABLE_ROWS = 50_000
 
 
+@dataclass(frozen=True)
+class Size:
+    """How much to generate: Flanders (the default), or a fraction of it for a smoke run."""
+
+    trajectories: int = TRAJECTORIES
+    coaches: int = COACHES
+    schools: int = SCHOOLS
+    responses: dict[str, int] = field(default_factory=lambda: dict(RESPONSES))
+
+    @classmethod
+    def of(cls, trajectories: int) -> Size:
+        """Every count scaled by ``trajectories`` / 100,000 (the 43 centres stay)."""
+        factor = trajectories / TRAJECTORIES
+        return cls(
+            trajectories=trajectories,
+            coaches=max(CENTRES, round(COACHES * factor)),
+            schools=max(CENTRES, round(SCHOOLS * factor)),
+            responses={year: round(total * factor) for year, total in RESPONSES.items()},
+        )
+
+    @property
+    def total_responses(self) -> int:
+        return sum(self.responses.values())
+
+
 def scale_url() -> str:
     return os.environ.get("KLANKBORD_SCALE_DATABASE_URL") or DEFAULT_URL
 
@@ -109,6 +138,7 @@ class Shape:
     schools: dict[int, np.ndarray]  # centre id -> school ids
     coaches: dict[int, np.ndarray]  # centre id -> coach ids
     versions: dict[str, tuple[int, list[str], int]]  # audience -> (version id, items, points)
+    responses: dict[str, int]  # school year -> anonymous responses
 
 
 def _copy(cursor, table: str, columns: list[str], rows) -> None:
@@ -144,7 +174,7 @@ def _versions(cursor) -> dict[str, tuple[int, list[str], int]]:
     return found
 
 
-def generate(url: str, seed: int = 2026) -> dict[str, float]:
+def generate(url: str, size: Size, seed: int = 2026) -> dict[str, float]:
     """Fill the migrated database; returns seconds per step."""
     rng = np.random.default_rng(seed)
     timings: dict[str, float] = {}
@@ -154,9 +184,12 @@ def generate(url: str, seed: int = 2026) -> dict[str, float]:
         centre_id = _next_id(cursor, "centre")
         centre_ids = list(range(centre_id, centre_id + CENTRES))
         # Centres differ a lot in size: coaches and schools follow a lognormal spread.
-        size = rng.lognormal(0, 0.5, CENTRES)
-        coach_counts = _split(COACHES, size)
-        school_counts = _split(SCHOOLS, size * rng.uniform(0.8, 1.25, CENTRES))
+        spread = rng.lognormal(0, 0.5, CENTRES)
+        # At least one of each per centre (only a smoke run's small counts need it).
+        coach_counts = np.maximum(_split(size.coaches, spread), 1)
+        school_counts = np.maximum(
+            _split(size.schools, spread * rng.uniform(0.8, 1.25, CENTRES)), 1
+        )
         _copy(
             cursor,
             "centre",
@@ -204,11 +237,11 @@ def generate(url: str, seed: int = 2026) -> dict[str, float]:
         timings["centres, schools, staff"] = time.monotonic() - started
 
         started = time.monotonic()
-        _trajectories(cursor, rng, centre_ids, schools, coaches, coach_counts)
+        _trajectories(cursor, rng, size.trajectories, centre_ids, schools, coaches, coach_counts)
         timings["trajectories, coaches, status histories"] = time.monotonic() - started
 
         versions = _versions(cursor)
-        shape = Shape(centre_ids, schools, coaches, versions)
+        shape = Shape(centre_ids, schools, coaches, versions, size.responses)
         started = time.monotonic()
         counts = _responses(cursor, rng, shape)
         timings["anonymous responses (COPY)"] = time.monotonic() - started
@@ -217,7 +250,7 @@ def generate(url: str, seed: int = 2026) -> dict[str, float]:
         timings["answers and comments (INSERT ... SELECT)"] = time.monotonic() - started
         started = time.monotonic()
         _invitations(cursor, shape, counts, today)
-        timings["campaigns and invitations"] = time.monotonic() - started
+        timings["campaigns, invitations and spent links"] = time.monotonic() - started
         started = time.monotonic()
         _trajectory_work(cursor)
         timings["goals, evaluations, feedbackmatrix rounds, audit (INSERT ... SELECT)"] = (
@@ -233,8 +266,8 @@ def generate(url: str, seed: int = 2026) -> dict[str, float]:
     return timings
 
 
-def _trajectories(cursor, rng, centre_ids, schools, coaches, coach_counts) -> None:
-    per_centre = _split(TRAJECTORIES, coach_counts.astype(float))
+def _trajectories(cursor, rng, total, centre_ids, schools, coaches, coach_counts) -> None:
+    per_centre = _split(total, coach_counts.astype(float))
     trajectory_id = _next_id(cursor, "trajectory")
     change_id = _next_id(cursor, "trajectory_status_change")
     trajectories, links, changes = [], [], []
@@ -310,8 +343,10 @@ def _responses(cursor, rng, shape: Shape) -> dict[tuple[int, str, str], int]:
     centre_weights = np.array([len(shape.schools[c]) for c in shape.centre_ids], dtype=float)
 
     def rows():
-        for year, total in RESPONSES.items():
-            submitted = date(int(year[:4]) + 1, 3, 15)
+        for year, total in shape.responses.items():
+            # One publication day per school year: the design publishes in batches, dated
+            # by the batch, never by the submission (docs/anonymity.md).
+            published = date(int(year[:4]) + 1, 3, 15)
             for audience, (_questionnaire, share, _rate) in AUDIENCES.items():
                 version_id = shape.versions[audience][0]
                 per_centre = _split(round(total * share), centre_weights)
@@ -324,14 +359,14 @@ def _responses(cursor, rng, shape: Shape) -> dict[tuple[int, str, str], int]:
                     for n in range(count):
                         yield (
                             uuid.uuid4(), version_id, cid, int(school_of[n]), year, audience,
-                            int(coach_of[n]) if audience == "teacher" else None, submitted,
+                            int(coach_of[n]) if audience == "teacher" else None, published,
                         )  # fmt: skip
 
     _copy(
         cursor,
         "anonymous_response",
         ["id", "questionnaire_version_id", "centre_id", "school_id", "school_year", "audience",
-         "coach_id", "submitted_on"],
+         "coach_id", "published_on"],
         rows(),
     )  # fmt: skip
     return counts
@@ -358,7 +393,13 @@ def _answers(cursor, shape: Shape) -> None:
 
 
 def _invitations(cursor, shape: Shape, counts: dict, today: date) -> None:
-    """One centre-wide campaign per centre, school year and audience, with its links."""
+    """One centre-wide campaign per centre, school year and audience, with its links.
+
+    As the app stores them (docs/anonymity.md): an invitation row per link, which nothing
+    marks when it is answered, and a ``spent_link`` row per answered link, keyed by its
+    nullifier (an HMAC the database cannot compute; random 64-hex digits here). Every answer
+    is published, so ``published_answers`` counts them all.
+    """
     for (cid, year, audience), answered in counts.items():
         version_id, _items, _points = shape.versions[audience]
         rate = AUDIENCES[audience][2]
@@ -367,25 +408,28 @@ def _invitations(cursor, shape: Shape, counts: dict, today: date) -> None:
         status = "open" if closes >= today else "closed"
         campaign_id = cursor.execute(
             "INSERT INTO campaign (centre_id, questionnaire_version_id, scope, audiences, "
-            "opens_on, closes_on, status, closed_on, created_at) "
-            "VALUES (%s, %s, 'centre', %s, %s, %s, %s, %s, %s) RETURNING id",
+            "opens_on, closes_on, status, closed_on, published_answers, created_at) "
+            "VALUES (%s, %s, 'centre', %s, %s, %s, %s, %s, %s, %s) RETURNING id",
             (cid, version_id, f'["{audience}"]', first, closes, status,
-             closes if status == "closed" else None, first),
+             closes if status == "closed" else None, answered, first),
         ).fetchone()[0]  # fmt: skip
-        # Tokens are random; only their SHA-256 is kept, as the app does.
         cursor.execute(
-            "INSERT INTO invitation (campaign_id, token_hash, audience, language, used, "
-            "email_sent, reminder_sent, created_on) "
-            "SELECT %(campaign)s, encode(sha256(gen_random_uuid()::text::bytea), 'hex'), "
-            "%(audience)s, 'nl', g <= %(used)s, false, false, %(on)s "
+            "INSERT INTO invitation (campaign_id, audience, language, email_sent, "
+            "reminder_sent, created_on) "
+            "SELECT %(campaign)s, %(audience)s, 'nl', false, false, %(on)s "
             "FROM generate_series(1, %(total)s) AS g",
             {
                 "campaign": campaign_id,
                 "audience": audience,
-                "used": answered,
                 "total": round(answered / rate),
                 "on": first,
             },
+        )
+        cursor.execute(
+            "INSERT INTO spent_link (nullifier, campaign_id, audience) "
+            "SELECT encode(sha256(gen_random_uuid()::text::bytea), 'hex'), %(campaign)s, "
+            "%(audience)s FROM generate_series(1, %(answered)s) AS g",
+            {"campaign": campaign_id, "audience": audience, "answered": answered},
         )
 
 
@@ -484,13 +528,31 @@ def table_sizes(url: str) -> list[tuple[str, int, str]]:
         ).fetchall()
 
 
-def has_dataset(url: str) -> bool:
+def has_dataset(url: str, size: Size) -> bool:
+    """Whether the database holds a generated dataset of this size, in this schema."""
     try:
         with psycopg.connect(conninfo(url)) as connection:
-            count = connection.execute("SELECT count(*) FROM centre").fetchone()[0]
+            centres, trajectories, spent = connection.execute(
+                "SELECT (SELECT count(*) FROM centre), (SELECT count(*) FROM trajectory), "
+                "(SELECT count(*) FROM spent_link)"
+            ).fetchone()
     except psycopg.Error:
         return False
-    return count >= CENTRES
+    return centres >= CENTRES and trajectories == size.trajectories and spent > 0
+
+
+def adopt_anonymity_key(url: str) -> None:
+    """Give a reused dataset this run's anonymity key (load.py makes a fresh one per run).
+
+    The generated nullifiers are random, no link was made under any key and nothing waits
+    sealed: the stored check value is all that names the key of the run that generated it,
+    and gunicorn would refuse to serve under another. No key is ever stored.
+    """
+    from survey.privacy.keys import check_value, decode_key
+
+    value = check_value(decode_key(os.environ["KLANKBORD_ANONYMITY_KEY"]))
+    with psycopg.connect(conninfo(url)) as connection:
+        connection.execute("UPDATE anonymity_key_check SET value = %s", (value,))
 
 
 # --- timing the report ---------------------------------------------------------------------
@@ -656,6 +718,20 @@ def api_latency(url: str, centres: list[tuple[int, str, int]], clients: int = 8)
 # --- EXPLAIN: every index, and every statement the hot paths run ---------------------------
 
 
+# The one query of every respondent request (survey/privacy/links.py, _OPEN_LINK): the link's
+# campaign by id with its questionnaire version, whether its nullifier is in spent_link, and
+# its sealed draft by the draft id derived from the token. Nothing in it names an invitation.
+RESPONDENT_LINK = (
+    "SELECT campaign.id, campaign.status, campaign.audiences, questionnaire_version.definition, "
+    "EXISTS (SELECT spent_link.nullifier FROM spent_link "
+    "WHERE spent_link.nullifier = %(nullifier)s) AS spent, "
+    "(SELECT response_draft.sealed FROM response_draft "
+    "WHERE response_draft.id = %(draft_id)s) AS draft "
+    "FROM campaign JOIN questionnaire_version "
+    "ON questionnaire_version.id = campaign.questionnaire_version_id "
+    "WHERE campaign.id = %(campaign)s"
+)
+
 # Index -> (why it exists, a query the app runs that needs it). Parameters are filled from
 # the data (see _sample). Primary keys are here too: each serves lookups by id.
 INDEX_QUERIES: dict[str, tuple[str, str]] = {
@@ -711,7 +787,10 @@ INDEX_QUERIES: dict[str, tuple[str, str]] = {
         "a trajectory's feedbackmatrix rounds",
         "SELECT id FROM campaign WHERE trajectory_id = %(trajectory)s",
     ),
-    "pk_campaign": ("campaign id", "SELECT status FROM campaign WHERE id = %(campaign)s"),
+    "pk_campaign": (
+        "campaign id: every respondent request loads its link's campaign (the link carries it)",
+        RESPONDENT_LINK,
+    ),
     "pk_centre": ("centre id", "SELECT name FROM centre WHERE id = %(centre)s"),
     "uq_centre_code": (
         "centre code is unique (imports and the CLI address a centre by code)",
@@ -750,17 +829,8 @@ INDEX_QUERIES: dict[str, tuple[str, str]] = {
         "AND invitation.created_on BETWEEN '2025-09-01' AND '2026-08-31'",
     ),
     "pk_invitation": (
-        "invitation id (drafts, spending a link)",
-        "SELECT used FROM invitation WHERE id = %(invitation)s",
-    ),
-    "uq_invitation_reminder_token_hash": (
-        "a respondent opens a reminder link (found by SHA-256, like the first link)",
-        "SELECT id FROM invitation WHERE reminder_token_hash = %(token_hash)s",
-    ),
-    "uq_invitation_token_hash": (
-        "every respondent request finds its link by SHA-256",
-        "SELECT id FROM invitation WHERE token_hash = %(token_hash)s "
-        "OR reminder_token_hash = %(token_hash)s",
+        "invitation id (marking e-mails and reminders sent; never the respondent's path)",
+        "SELECT email_sent, reminder_sent FROM invitation WHERE id = %(invitation)s",
     ),
     "pk_matrix_answer": (
         "one answer per statement per feedbackmatrix response",
@@ -794,14 +864,36 @@ INDEX_QUERIES: dict[str, tuple[str, str]] = {
         "ORDER BY version DESC LIMIT 1",
     ),
     "pk_response_draft": (
-        "a link's draft",
-        "SELECT answers FROM response_draft WHERE invitation_id = %(invitation)s",
+        "a link's sealed draft, by the id derived from its token: every respondent request",
+        RESPONDENT_LINK,
     ),
-    "ix_response_inbox_centre_id": (
-        "waiting answers per centre (the inbox is published per centre)",
-        "SELECT id FROM response_inbox WHERE centre_id = %(centre)s",
+    "ix_response_draft_campaign_id": (
+        "closing a campaign deletes its drafts (and the purge those of campaigns gone)",
+        "DELETE FROM response_draft WHERE campaign_id = %(campaign)s",
     ),
-    "pk_response_inbox": ("inbox row id", "DELETE FROM response_inbox WHERE id = %(uuid)s"),
+    "ix_response_inbox_campaign_id": (
+        "answers of ended campaigns still waiting for a batch of k (purge, daily), and "
+        "deleting a campaign",
+        "SELECT count(*) FROM response_inbox WHERE campaign_id = %(campaign)s",
+    ),
+    "pk_response_inbox": (
+        "inbox row id: a publication deletes the rows it published",
+        "DELETE FROM response_inbox WHERE id = %(uuid)s",
+    ),
+    "pk_spent_link": (
+        "whether a link was answered, by its nullifier: every respondent request; and the "
+        "submission's INSERT ... ON CONFLICT DO NOTHING",
+        RESPONDENT_LINK,
+    ),
+    "ix_spent_link_campaign_id": (
+        "a campaign's spent links: the purge deletes those of long-ended campaigns; deleting "
+        "a campaign cascades to them",
+        "DELETE FROM spent_link WHERE campaign_id = %(campaign)s",
+    ),
+    "pk_anonymity_key_check": (
+        "the anonymity key's check value: gunicorn, `klankbord run` and `daily` compare it",
+        "SELECT value FROM anonymity_key_check WHERE id = 1",
+    ),
     "ix_school_centre_id": (
         "a centre's schools (every report, every staff page with a school filter)",
         "SELECT id, name FROM school WHERE centre_id = %(centre)s ORDER BY name",
@@ -884,8 +976,10 @@ def _sample(cursor, centre_id: int) -> dict:
     sample["trajectory"], sample["code"] = cursor.execute(
         "SELECT id, code FROM trajectory WHERE centre_id = %s LIMIT 1", (centre_id,)
     ).fetchone()
+    # A centre-wide campaign: those have the links and spent links.
     sample["campaign"] = cursor.execute(
-        "SELECT id FROM campaign WHERE centre_id = %s LIMIT 1", (centre_id,)
+        "SELECT id FROM campaign WHERE centre_id = %s AND scope = 'centre' ORDER BY id LIMIT 1",
+        (centre_id,),
     ).fetchone()[0]
     sample["invitation"] = cursor.execute(
         "SELECT id FROM invitation WHERE campaign_id = %s LIMIT 1", (sample["campaign"],)
@@ -895,9 +989,14 @@ def _sample(cursor, centre_id: int) -> dict:
         "SELECT evaluation_id, goal_id FROM goal_result LIMIT 1"
     ).fetchone()
     sample["token"] = (cursor.execute("SELECT min(id) FROM api_token").fetchone()[0]) or 1
-    sample["token_hash"] = cursor.execute(
-        "SELECT token_hash FROM invitation ORDER BY id DESC LIMIT 1"
+    # SHA-256 of a staff token (API, password link) nobody holds: the lookup a guess makes.
+    sample["token_hash"] = secrets.token_hex(32)
+    # A spent link of that campaign, found by its nullifier as a respondent's request finds it;
+    # drafts are not generated, so the draft id is one nobody's token derives.
+    sample["nullifier"] = cursor.execute(
+        "SELECT nullifier FROM spent_link WHERE campaign_id = %s LIMIT 1", (sample["campaign"],)
     ).fetchone()[0]
+    sample["draft_id"] = secrets.token_hex(32)
     return sample
 
 
@@ -924,7 +1023,8 @@ def explain_indexes(url: str, centre_id: int) -> list[dict]:
                 entry.update(used=False, plan="", ms=float("nan"), query="")
             else:
                 plan, ms = _plan(cursor, query, sample)
-                # FOR KEY SHARE takes row locks: leave nothing behind.
+                # FOR KEY SHARE takes row locks and EXPLAIN ANALYZE runs the DELETEs: leave
+                # nothing behind.
                 connection.rollback()
                 entry.update(query=query, plan=plan, ms=ms, used=name in plan)
             found.append(entry)
@@ -933,16 +1033,27 @@ def explain_indexes(url: str, centre_id: int) -> list[dict]:
 
 def explain_hot_statements(url: str, centre_id: int) -> list[dict]:
     """EXPLAIN ANALYZE every statement building a report and opening a link runs."""
-    from sqlalchemy import event
+    from sqlalchemy import event, select
 
-    from survey.campaigns.services import find_invitation
     from survey.extensions import db
-    from survey.models import Centre
+    from survey.models import Audience, Campaign, CampaignScope, Centre
+    from survey.privacy.links import open_link
+    from survey.privacy.tokens import new_link
     from survey.reports.services import build_report, period_for
 
     app = _app(url)
     captured: list[tuple[str, str, object]] = []
     with app.test_request_context():
+        # A genuine link (its MAC verifies under this run's key) of one of the centre's
+        # campaigns: a forged token is refused before any query.
+        campaign = db.session.scalar(
+            select(Campaign)
+            .where(Campaign.centre_id == centre_id, Campaign.scope == CampaignScope.CENTRE)
+            .order_by(Campaign.id)
+            .limit(1)
+        )
+        token = new_link(campaign.id, Audience(campaign.audiences[0]))
+        db.session.rollback()
 
         def remember(_conn, _cursor, statement, parameters, _context, _many):
             captured.append((stage, statement, parameters))
@@ -953,7 +1064,7 @@ def explain_hot_statements(url: str, centre_id: int) -> list[dict]:
             build_report(db.session.get(Centre, centre_id), period_for("2025-2026"))
             db.session.rollback()
             stage = "respondent link"
-            find_invitation("not-a-real-token-but-the-same-query")
+            open_link(token)
             db.session.rollback()
         finally:
             event.remove(db.engine, "before_cursor_execute", remember)
@@ -998,21 +1109,24 @@ def _s(seconds: float) -> str:
     return f"{seconds:.1f} s" if seconds >= 1 else f"{seconds * 1000:.0f} ms"
 
 
-def markdown(sizes, timings, reports, api, indexes, hot, command, total) -> str:
+def markdown(size, sizes, timings, reports, api, indexes, hot, command, total) -> str:
+    years = ", ".join(f"{count:,} in {year}" for year, count in size.responses.items())
     lines = [
-        "## Benchmark: Flanders on one PostgreSQL (43 centres, 1,000,000 responses)",
+        f"## Benchmark: Flanders on one PostgreSQL ({CENTRES} centres, "
+        f"{size.total_responses:,} responses)",
         "",
         f"Command: `{command}`; it took {total / 60:.0f} min (with `--reuse`, the database and "
         "the generation figures below come from the run that made it).",
         "",
-        f"Data: {CENTRES} centres (lognormal sizes), {COACHES:,} coaches, {SCHOOLS:,} schools, "
-        f"{TRAJECTORIES:,} trajectories with 1-2 coaches and status histories, 1,000,000 "
-        "published anonymous responses (600,000 in 2025-2026, 400,000 in 2024-2025; 60 % "
-        "parents, 20 % teachers, 12 % pupils, 8 % school teams), ~10 answers each, a comment "
-        "on 10 % of the parents' responses, and the centre-wide campaigns with the single-use "
-        "links those responses answered (response rates 55-80 %). Per trajectory: two goals, "
-        "an evaluation with goal results for half of them, a feedbackmatrix round (parent, "
-        "teacher, pupil; 14 answers each) for one in five, and an audit entry.",
+        f"Data: {CENTRES} centres (lognormal sizes), {size.coaches:,} coaches, "
+        f"{size.schools:,} schools, {size.trajectories:,} trajectories with 1-2 coaches and "
+        f"status histories, {size.total_responses:,} published anonymous responses ({years}; "
+        "60 % parents, 20 % teachers, 12 % pupils, 8 % school teams), ~10 answers each, a "
+        "comment on 10 % of the parents' responses, and the centre-wide campaigns with the "
+        "single-use links those responses answered (response rates 55-80 %), each answered "
+        "link a `spent_link` row keyed by its nullifier (docs/anonymity.md). Per trajectory: "
+        "two goals, an evaluation with goal results for half of them, a feedbackmatrix round "
+        "(parent, teacher, pupil; 14 answers each) for one in five, and an audit entry.",
         "",
         "| table | rows | size incl. indexes |",
         "|---|---|---|",
@@ -1119,9 +1233,10 @@ def markdown(sizes, timings, reports, api, indexes, hot, command, total) -> str:
         lines += ["```", ""]
     if hot:
         lines += [
-            "### Every statement of a report build and a link lookup",
+            "### Every statement of a report build and a link opening",
             "",
-            "Captured while building the largest centre's report and looking up a link, then "
+            "Captured while building the largest centre's report and opening a respondent's "
+            "link (one query: its campaign, whether it is spent, its draft), then "
             "run with EXPLAIN ANALYZE, with the recommended settings ("
             + ", ".join(f"{k} = {v}" for k, v in RECOMMENDED_SETTINGS.items())
             + ") and with PostgreSQL's defaults (4, 4GB). A sequential scan of a table of "
@@ -1149,18 +1264,26 @@ def main() -> int:
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
     parser.add_argument("--reuse", action="store_true", help="reuse a generated database")
     parser.add_argument("--no-all-pdfs", action="store_true", help="skip 43 council PDFs")
+    parser.add_argument(
+        "--trajectories",
+        type=int,
+        default=TRAJECTORIES,
+        help="scale the dataset to this many trajectories (smoke run: 2000)",
+    )
     args = parser.parse_args()
     began = time.monotonic()
     url = scale_url()
+    size = Size.of(args.trajectories)
     timings: dict[str, float] = {}
-    if args.reuse and has_dataset(url):
+    if args.reuse and has_dataset(url, size):
         timings = generation_timings(url)
+        adopt_anonymity_key(url)
     else:
         start = time.monotonic()
         load.recreate_database(url)
         load.klankbord(url, "init-db")
         timings["create and migrate (klankbord init-db)"] = time.monotonic() - start
-        timings.update(generate(url))
+        timings.update(generate(url, size))
         remember_generation(url, timings)
         print(f"generated: {timings}", flush=True)
     apply_settings(url)
@@ -1177,7 +1300,9 @@ def main() -> int:
         if not args.keep_db and not args.reuse:
             load.drop_database(url)
     command = " ".join(["python bench/scale.py", *sys.argv[1:]])
-    text = markdown(sizes, timings, reports, api, indexes, hot, command, time.monotonic() - began)
+    text = markdown(
+        size, sizes, timings, reports, api, indexes, hot, command, time.monotonic() - began
+    )
     print(text)
     if args.write:
         write_section("scale", text)
