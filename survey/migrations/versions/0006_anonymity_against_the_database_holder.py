@@ -79,7 +79,15 @@ def _unseal(key, sealed, campaign_id):
 
 
 def upgrade():
-    bind = op.get_bind()
+    _create_spent_links_and_key_check()
+    _count_published()
+    _seal_inbox()
+    _replace_drafts()
+    _strip_invitations()
+    _undate_answers()
+
+
+def _create_spent_links_and_key_check():
     op.create_table(
         "spent_link",
         sa.Column("nullifier", sa.String(length=64), nullable=False),
@@ -100,6 +108,10 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_anonymity_key_check")),
     )
 
+
+
+def _count_published():
+    bind = op.get_bind()
     # ADD COLUMN is native on both databases; no table is rebuilt.
     op.add_column(
         "campaign",
@@ -113,6 +125,10 @@ def upgrade():
         )
     )
 
+
+
+def _seal_inbox():
+    bind = op.get_bind()
     waiting = bind.execute(sa.text("SELECT id, centre_id, campaign_id, payload FROM response_inbox")).all()
     op.drop_table("response_inbox")
     inbox = op.create_table(
@@ -150,6 +166,9 @@ def upgrade():
             )
         op.bulk_insert(inbox, rows)
 
+
+
+def _replace_drafts():
     op.drop_table("response_draft")
     op.create_table(
         "response_draft",
@@ -166,6 +185,10 @@ def upgrade():
     with op.batch_alter_table("response_draft", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_response_draft_campaign_id"), ["campaign_id"], unique=False)
 
+
+
+def _strip_invitations():
+    bind = op.get_bind()
     with op.batch_alter_table("invitation", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_invitation_token_hash"), type_="unique")
         batch_op.drop_constraint(batch_op.f("uq_invitation_reminder_token_hash"), type_="unique")
@@ -175,6 +198,10 @@ def upgrade():
         batch_op.add_column(sa.Column("sealed_link", sa.LargeBinary(), nullable=True))
     bind.execute(sa.text("UPDATE invitation SET email = NULL WHERE email IS NOT NULL"))
 
+
+
+def _undate_answers():
+    bind = op.get_bind()
     # A native rename on both databases (SQLite >= 3.25): batch mode would rebuild the table,
     # and dropping the old copy with foreign keys on cascades to every answer and comment.
     op.execute("ALTER TABLE anonymous_response RENAME COLUMN submitted_on TO published_on")
@@ -192,9 +219,15 @@ def upgrade():
 
 
 def downgrade():
-    bind = op.get_bind()
     op.execute("ALTER TABLE anonymous_response RENAME COLUMN published_on TO submitted_on")
+    _restore_invitations()
+    _restore_drafts()
+    _open_inbox()
+    _drop_new_tables()
 
+
+def _restore_invitations():
+    bind = op.get_bind()
     with op.batch_alter_table("invitation", schema=None) as batch_op:
         batch_op.drop_column("sealed_link")
         batch_op.add_column(sa.Column("token_hash", sa.String(length=64), nullable=True))
@@ -213,6 +246,9 @@ def downgrade():
             batch_op.f("uq_invitation_reminder_token_hash"), ["reminder_token_hash"]
         )
 
+
+
+def _restore_drafts():
     with op.batch_alter_table("response_draft", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_response_draft_campaign_id"))
     op.drop_table("response_draft")
@@ -228,6 +264,10 @@ def downgrade():
         sa.PrimaryKeyConstraint("invitation_id", name=op.f("pk_response_draft")),
     )
 
+
+
+def _open_inbox():
+    bind = op.get_bind()
     waiting = bind.execute(sa.text("SELECT campaign_id, sealed FROM response_inbox")).all()
     with op.batch_alter_table("response_inbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_response_inbox_campaign_id"))
@@ -275,6 +315,9 @@ def downgrade():
             )
         op.bulk_insert(inbox, rows)
 
+
+
+def _drop_new_tables():
     # Native (SQLite >= 3.35), not a rebuild: dropping the old campaign table would cascade to
     # every invitation and waiting answer.
     op.execute("ALTER TABLE campaign DROP COLUMN published_answers")
