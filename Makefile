@@ -27,10 +27,11 @@ extract-messages: $(STAMP)
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-location --width 100
 
 ## Migrate, load the demo centre into an empty database, print the logins and serve.
+# The login and links it prints point at the port it serves on (unless KLANKBORD_BASE_URL says).
 run: install
 	$(BIN)/klankbord init-db
-	$(BIN)/klankbord demo --if-empty
-	$(BIN)/klankbord run --host $(HOST) --port $(PORT)
+	KLANKBORD_BASE_URL=$${KLANKBORD_BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/klankbord demo --if-empty
+	KLANKBORD_BASE_URL=$${KLANKBORD_BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/klankbord run --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

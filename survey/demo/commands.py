@@ -37,7 +37,8 @@ def demo(if_empty: bool) -> None:
     else:
         click.echo(_("The demo centre was already loaded; nothing was added."))
     login = result.logins[0]
-    click.echo(_("Log in at http://127.0.0.1:5000/login as the quality coordinator:"))
+    login_url = current_app.config["BASE_URL"].rstrip("/") + "/login"
+    click.echo(_("Log in at %(url)s as the quality coordinator:", url=login_url))
     click.echo(_("  e-mail:   %(email)s", email=login.email))
     if source == "env":
         click.echo(_("  password: the value of KLANKBORD_DEMO_PASSWORD"))
