@@ -119,15 +119,22 @@ class Factories:
             )
         )
 
-    def school_campaign(self, school: School) -> Campaign:
-        """An open parent satisfaction campaign for one school, through the app's service."""
+    def school_campaign(
+        self,
+        school: School,
+        questionnaire_id: str = "tevredenheid-ouders",
+        audience: Audience = Audience.PARENT,
+        opens_on: date = date(2025, 9, 1),
+        closes_on: date = date(2026, 12, 31),
+    ) -> Campaign:
+        """An open satisfaction campaign for one school, through the app's service."""
         from survey.campaigns.services import create_campaign
 
         return create_campaign(
             centre=school.centre,
-            questionnaire_id="tevredenheid-ouders",
-            audiences=[Audience.PARENT],
-            opens_on=date(2025, 9, 1),
-            closes_on=date(2026, 12, 31),
+            questionnaire_id=questionnaire_id,
+            audiences=[audience],
+            opens_on=opens_on,
+            closes_on=closes_on,
             school=school,
         )

@@ -118,18 +118,12 @@ def test_publish_responses_is_gone(runner, db):
 
 
 def _expired_campaign_with_answers(make, count: int):
-    from survey.campaigns.services import create_campaign, questionnaire_of
+    from survey.campaigns.services import questionnaire_of
     from survey.models import Audience
     from survey.privacy.inbox import deposit
 
-    school = make.school(make.centre())
-    campaign = create_campaign(
-        centre=school.centre,
-        questionnaire_id="tevredenheid-ouders",
-        audiences=[Audience.PARENT],
-        opens_on=date(2026, 1, 5),
-        closes_on=date(2026, 3, 1),
-        school=school,
+    campaign = make.school_campaign(
+        make.school(make.centre()), opens_on=date(2026, 1, 5), closes_on=date(2026, 3, 1)
     )
     questionnaire = questionnaire_of(campaign)
     for _ in range(count):

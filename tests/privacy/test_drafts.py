@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, inspect, select
 
-from survey.campaigns.services import create_campaign, issue_invitations, questionnaire_of
+from survey.campaigns.services import issue_invitations, questionnaire_of
 from survey.extensions import db as _db
 from survey.models import Audience, Invitation
 from survey.privacy.drafts import open_draft, save_draft
@@ -34,14 +34,12 @@ SECRET_TEXT = "Mijn zoon Jonas huilt elke ochtend voor de schoolpoort"
 @pytest.fixture
 def pupils(make):
     """A pupils' campaign: one statement per screen, so every screen saves a draft."""
-    school = make.school(make.centre())
-    return create_campaign(
-        centre=school.centre,
-        questionnaire_id="tevredenheid-leerlingen",
-        audiences=[Audience.PUPIL],
+    return make.school_campaign(
+        make.school(make.centre()),
+        "tevredenheid-leerlingen",
+        Audience.PUPIL,
         opens_on=date(2026, 1, 5),
         closes_on=date(2026, 6, 30),
-        school=school,
     )
 
 

@@ -18,9 +18,8 @@ import pytest
 from sqlalchemy import select
 
 from survey import PROJECT_ROOT, create_app
-from survey.campaigns.services import create_campaign
 from survey.extensions import db
-from survey.models import Audience, Campaign, CampaignStatus
+from survey.models import Campaign, CampaignStatus
 from survey.privacy.keys import (
     KEY_BYTES,
     KEY_FILE,
@@ -135,14 +134,8 @@ def test_init_db_stores_the_check_value_and_then_refuses_another_key(backend, tm
         # `klankbord daily` refuses too, before it closes or publishes anything.
         with app.app_context():
             make = Factories(db.session)
-            school = make.school(make.centre())
-            expired = create_campaign(
-                centre=school.centre,
-                questionnaire_id="tevredenheid-ouders",
-                audiences=[Audience.PARENT],
-                opens_on=date(2026, 1, 5),
-                closes_on=date(2026, 2, 1),
-                school=school,
+            expired = make.school_campaign(
+                make.school(make.centre()), opens_on=date(2026, 1, 5), closes_on=date(2026, 2, 1)
             ).id
             db.session.commit()
             db.session.remove()

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -216,7 +219,9 @@ def _check_downgraded() -> None:
     ]
 
 
-def test_migration_0006_upgrade_carries_the_data_into_the_new_design(backend, tmp_path):
+@contextmanager
+def _upgraded_from_0005(backend: str, tmp_path: Path) -> Iterator[None]:
+    """A database at 0005 holding old-style data, upgraded to head, inside its app context."""
     with fresh_database(backend, tmp_path) as url:
         app = make_app(url)
         with app.app_context():
@@ -225,52 +230,39 @@ def test_migration_0006_upgrade_carries_the_data_into_the_new_design(backend, tm
             _fill_old_schema()
             upgrade(directory=str(MIGRATIONS_DIR))
             try:
-                _check_upgraded()
+                yield
             finally:
                 db.session.remove()
                 db.engine.dispose()
+
+
+def test_migration_0006_upgrade_carries_the_data_into_the_new_design(backend, tmp_path):
+    with _upgraded_from_0005(backend, tmp_path):
+        _check_upgraded()
 
 
 def test_migration_0006_keeps_the_published_answers_values_and_comments(backend, tmp_path):
     # On SQLite a batch rename would rebuild anonymous_response, and dropping the old copy
     # with foreign keys on would cascade to every published value and comment.
-    with fresh_database(backend, tmp_path) as url:
-        app = make_app(url)
-        with app.app_context():
-            upgrade(directory=str(MIGRATIONS_DIR), revision="0005")
-            _fill_old_schema()
-            upgrade(directory=str(MIGRATIONS_DIR))
-            try:
-                assert _rows("SELECT count(*) FROM anonymous_response") == [(3,)]
-                assert _rows("SELECT count(*) FROM anonymous_answer") == [(3,)]
-                assert _rows("SELECT count(*) FROM anonymous_comment") == [(3,)]
-            finally:
-                db.session.remove()
-                db.engine.dispose()
+    with _upgraded_from_0005(backend, tmp_path):
+        assert _rows("SELECT count(*) FROM anonymous_response") == [(3,)]
+        assert _rows("SELECT count(*) FROM anonymous_answer") == [(3,)]
+        assert _rows("SELECT count(*) FROM anonymous_comment") == [(3,)]
 
 
 def test_migration_0006_downgrade_puts_the_inbox_back_in_clear(backend, tmp_path):
     # On SQLite a batch drop of campaign.published_answers would rebuild campaign, and dropping
     # the old copy would cascade to every invitation and waiting answer.
-    with fresh_database(backend, tmp_path) as url:
-        app = make_app(url)
-        with app.app_context():
-            upgrade(directory=str(MIGRATIONS_DIR), revision="0005")
-            _fill_old_schema()
-            upgrade(directory=str(MIGRATIONS_DIR))
-            db.session.remove()
-            try:
-                downgrade(directory=str(MIGRATIONS_DIR), revision="0005")
-                assert _rows("SELECT count(*) FROM invitation") == [(5,)]
-                _check_downgraded()
-                db.session.remove()
-                # And forward again: the round trip loses no waiting answer.
-                upgrade(directory=str(MIGRATIONS_DIR))
-                [row] = _rows("SELECT id, campaign_id, sealed FROM response_inbox")
-                assert open_waiting(row, subkey("inbox")).texts == PAYLOAD["texts"]
-            finally:
-                db.session.remove()
-                db.engine.dispose()
+    with _upgraded_from_0005(backend, tmp_path):
+        db.session.remove()
+        downgrade(directory=str(MIGRATIONS_DIR), revision="0005")
+        assert _rows("SELECT count(*) FROM invitation") == [(5,)]
+        _check_downgraded()
+        db.session.remove()
+        # And forward again: the round trip loses no waiting answer.
+        upgrade(directory=str(MIGRATIONS_DIR))
+        [row] = _rows("SELECT id, campaign_id, sealed FROM response_inbox")
+        assert open_waiting(row, subkey("inbox")).texts == PAYLOAD["texts"]
 
 
 def test_migration_0006_needs_the_key_it_sealed_with(backend, tmp_path):
