@@ -85,9 +85,15 @@ def register_web_helpers(app: Flask) -> None:
     def load_user(user_id: str) -> object | None:
         from survey.models import StaffUser
 
-        if not user_id.isdigit():
+        # "id:session_version" (StaffUser.get_id): a session from before a logout or a new
+        # password carries an older version and is refused.
+        number, _sep, version = user_id.partition(":")
+        if not (number.isdigit() and version.isdigit()):
             return None
-        return db.session.get(StaffUser, int(user_id))
+        user = db.session.get(StaffUser, int(number))
+        if user is None or user.session_version != int(version):
+            return None
+        return user
 
     app.jinja_env.filters["fromisodate"] = date.fromisoformat
     app.jinja_env.filters["theme_label"] = theme_label

@@ -98,7 +98,7 @@ def test_login_starts_a_new_session(client, make):
     with client.session_transaction() as session:
         assert "planted" not in session
         assert session.get("csrf_token") != csrf_secret
-        assert session["_user_id"] == str(user.id)
+        assert session["_user_id"] == user.get_id() == f"{user.id}:{user.session_version}"
 
 
 # --------------------------------------------------------------------------- behind a proxy

@@ -9,6 +9,7 @@ from survey.accounts.limits import throttle_login
 from survey.auth.access import is_safe_next
 from survey.auth.forms import LoginForm
 from survey.auth.services import authenticate
+from survey.extensions import db
 
 bp = Blueprint("auth", __name__)
 
@@ -34,6 +35,11 @@ def login() -> str | Response:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
+    if current_user.is_authenticated:
+        # Every session of the account ends, not only this browser's cookie: a copy of a
+        # signed cookie would otherwise stay valid after logging out.
+        current_user.end_sessions()
+        db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

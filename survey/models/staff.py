@@ -32,6 +32,9 @@ class StaffUser(UserMixin, db.Model):
     school_id: Mapped[int | None] = mapped_column(ForeignKey("school.id"))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     is_enabled: Mapped[bool] = mapped_column(default=True)
+    # Part of every session's and remember cookie's user id (get_id): raising it ends every
+    # session of the account, copies of a cookie included (a signed cookie outlives logout).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     centre: Mapped[Centre] = relationship()
@@ -41,8 +44,17 @@ class StaffUser(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses sessions of disabled accounts.
         return self.is_enabled
 
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """End every session of this account, on every device."""
+        self.session_version = (self.session_version or 0) + 1
+
     def set_password(self, password: str) -> None:
+        """A new password ends every session that the old one opened."""
         self.password_hash = hash_password(password)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         return verify_password(self.password_hash, password)
