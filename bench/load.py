@@ -172,40 +172,32 @@ def klankbord(url: str, *args: str, tree: Path = ROOT) -> str:
         "KLANKBORD_DATABASE_URL": url,
         "KLANKBORD_SECRET_KEY": "bench-cli",
     }
-    # S603: our own venv's klankbord with arguments fixed in this file, no shell. With
-    # PYTHONPATH set it imports the other tree's survey package (the editable install's finder
-    # comes after PYTHONPATH), and cwd is that tree too.
+    # Our own venv's klankbord with arguments fixed in this file. With PYTHONPATH set it
+    # imports the other tree's survey package (the editable install's finder comes after
+    # PYTHONPATH), and cwd is that tree too.
+    return _run_in(tree, env, [str(BIN / "klankbord"), *args]).strip()
+
+
+def _run_in(tree: Path, env: dict[str, str], command: list[str]) -> str:
+    """A command's output, run in ``tree``; its error output in the exception when it fails."""
+    # S603: only this file's own commands (our venv's klankbord or python), no shell.
     result = subprocess.run(  # noqa: S603
-        [str(BIN / "klankbord"), *args],
-        env=env,
-        cwd=tree,
-        check=False,
-        capture_output=True,
-        text=True,
+        command, env=env, cwd=tree, check=False, capture_output=True, text=True
     )
     if result.returncode != 0:
         raise RuntimeError(
-            f"klankbord {' '.join(args)} in {tree} failed ({result.returncode}):\n"
-            + result.stderr[-3000:]
+            f"{' '.join(command)} in {tree} failed ({result.returncode}):\n" + result.stderr[-3000:]
         )
-    return result.stdout.strip()
+    return result.stdout
 
 
 def tree_helper(tree: Path, *args: str) -> dict:
     """bench/_tree.py with ``tree``'s survey package: that tree's own code seeds and counts."""
     env = {**os.environ, "PYTHONPATH": str(tree), "KLANKBORD_SECRET_KEY": "bench-tree"}
-    # S603: our venv's python running our own helper with arguments from this file.
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, str(ROOT / "bench" / "_tree.py"), *args],
-        env=env,
-        cwd=tree,
-        check=False,
-        capture_output=True,
-        text=True,
+    # Our venv's python running our own helper with arguments from this file.
+    answer = json.loads(
+        _run_in(tree, env, [sys.executable, str(ROOT / "bench" / "_tree.py"), *args])
     )
-    if result.returncode != 0:
-        raise RuntimeError(f"bench/_tree.py {args[0]} in {tree} failed:\n{result.stderr}")
-    answer = json.loads(result.stdout)
     if Path(answer["survey"]) != (tree / "survey").resolve():
         raise RuntimeError(f"bench/_tree.py imported {answer['survey']}, not {tree}/survey")
     return answer
