@@ -131,4 +131,6 @@ BASE_SETTINGS: dict[str, Any] = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # The password-reset mail goes out after the answer (survey/accounts/background.py).
+    "PASSWORD_MAIL_IN_BACKGROUND": True,
 }

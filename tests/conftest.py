@@ -91,6 +91,9 @@ def make_app(database_url: str, **extra: object) -> Flask:
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": secrets.token_hex(32),
             "ANONYMITY_KEY": new_key(),
+            # Tests read the mail in the request that asked for it; the background path has
+            # its own test (tests/privacy/test_password_reset_timing.py).
+            "PASSWORD_MAIL_IN_BACKGROUND": False,
             **extra,
         }
     )

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from survey.accounts.background import send_reset_link_later
 from survey.accounts.forms import (
     ConfirmForm,
     ForgotPasswordForm,
@@ -35,7 +36,6 @@ from survey.accounts.services import (
     create_user,
     find_password_token,
     open_link_expiry,
-    request_password_reset,
     school_in_centre,
     send_password_link,
     set_enabled,
@@ -62,16 +62,9 @@ _NO_REFERRER = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 def forgot_password() -> str | Response:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        try:
-            # A savepoint: a link that could not be mailed is not kept.
-            with db.session.begin_nested():
-                request_password_reset(form.email.data)
-        except MailError:
-            # The page still says the same: an error shown only for existing accounts would
-            # reveal which addresses have one. The operator finds the failure in the log.
-            current_app.logger.exception("Could not mail a password reset link")
-        else:
-            db.session.commit()
+        # After the answer, whatever the address: known and unknown ones take the same time
+        # and get the same page (survey/accounts/background.py).
+        send_reset_link_later(form.email.data)
         # Redirect after POST: reloading the answer page must not send another mail.
         return redirect(url_for("accounts.forgot_password_sent"))
     return render_template("accounts/forgot.html", form=form)
