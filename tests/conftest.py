@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -232,12 +233,13 @@ class Inbox:
 
 
 @contextmanager
-def mail_server() -> Iterator[tuple[Inbox, int]]:
-    """A real SMTP server (aiosmtpd) on a free loopback port: its inbox and its port."""
+def mail_server(handler: object | None = None) -> Iterator[tuple[Any, int]]:
+    """A real SMTP server (aiosmtpd) on a free loopback port: its handler (an Inbox unless
+    another is given) and its port."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    inbox = Inbox()
+    inbox = handler if handler is not None else Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:

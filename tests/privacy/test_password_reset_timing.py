@@ -10,21 +10,19 @@ request runs the same statements (none) for a known and an unknown address.
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
 from sqlalchemy import event
 
 from survey import MIGRATIONS_DIR
 from survey.extensions import db
 from survey.models import Role
-from tests.conftest import csrf_token, fresh_database, make_app
+from tests.conftest import csrf_token, fresh_database, mail_server, make_app
 from tests.factories import Factories
 
 
@@ -44,17 +42,13 @@ class HeldInbox:
 
 @contextmanager
 def _held_mail_server() -> Iterator[tuple[HeldInbox, int]]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     inbox = HeldInbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        inbox.release.set()
-        controller.stop()
+    with mail_server(inbox) as (_handler, port):
+        try:
+            yield inbox, port
+        finally:
+            # Before the server stops: a held message would keep it from stopping.
+            inbox.release.set()
 
 
 @pytest.fixture
