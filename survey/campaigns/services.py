@@ -234,27 +234,31 @@ def erase_addresses(campaign: Campaign) -> None:
     )
 
 
+def _end_answering(campaign: Campaign, on: date) -> None:
+    """Close the campaign (if still open), throw away its drafts and erase its addresses."""
+    if campaign.status is not CampaignStatus.CLOSED:
+        campaign.close(on=on)
+    delete_campaign_drafts(campaign.id)
+    # No more mail goes out for a closed campaign, so no address is kept for it.
+    erase_addresses(campaign)
+
+
 def close_campaign(campaign: Campaign, today: date) -> PublicationOutcome:
     """Close answering, throw away unfinished drafts and publish what can now be published.
 
     Answers of this campaign that cannot reach k with their own attributes are generalised
     (survey.privacy.publication), or keep waiting: a smaller batch is never published.
     """
-    if campaign.status is not CampaignStatus.CLOSED:
-        campaign.close(on=today)
-    delete_campaign_drafts(campaign.id)
-    # No more mail goes out for a closed campaign, so no address is kept for it.
-    erase_addresses(campaign)
+    _end_answering(campaign, today)
     db.session.flush()
     return publish(today, current_app.config["ANONYMITY_THRESHOLD"])
 
 
 def close_expired_campaigns(today: date) -> list[Campaign]:
+    """Close every campaign past its closing day; the caller publishes (``klankbord daily``)."""
     expired = db.session.scalars(
         select(Campaign).where(Campaign.status == CampaignStatus.OPEN, Campaign.closes_on < today)
     ).all()
     for campaign in expired:
-        campaign.close(on=campaign.closes_on)
-        delete_campaign_drafts(campaign.id)
-        erase_addresses(campaign)
+        _end_answering(campaign, campaign.closes_on)
     return list(expired)

@@ -47,7 +47,7 @@ def save_draft(link: Link, answers: dict[str, Any], today: date, bucket: int) ->
         literal(link.campaign_id, drafts.c.campaign_id.type),
         literal(sealed, drafts.c.sealed.type),
         literal(today, drafts.c.updated_on.type),
-    ).where(~spent_clause(link))
+    ).where(~spent_clause(link.nullifier))
     upsert = dialect_insert(drafts).from_select(
         ["id", "campaign_id", "sealed", "updated_on"], unspent
     )

@@ -11,11 +11,10 @@ from sqlalchemy.orm import joinedload
 from survey.extensions import db
 from survey.models import Campaign
 from survey.privacy.drafts import open_draft
-from survey.privacy.models import ResponseDraft, SpentLink
-from survey.privacy.spending import is_spent
+from survey.privacy.models import ResponseDraft
+from survey.privacy.spending import is_spent, spent_clause
 from survey.privacy.tokens import Link, read_link
 
-_spent = SpentLink.__table__
 _drafts = ResponseDraft.__table__
 
 # Built once: every respondent request runs it. The link's campaign with its questionnaire
@@ -24,10 +23,7 @@ _drafts = ResponseDraft.__table__
 _OPEN_LINK = (
     select(
         Campaign,
-        select(_spent.c.nullifier)
-        .where(_spent.c.nullifier == bindparam("nullifier"))
-        .exists()
-        .label("spent"),
+        spent_clause(bindparam("nullifier")).label("spent"),
         select(_drafts.c.sealed)
         .where(_drafts.c.id == bindparam("draft_id"))
         .scalar_subquery()

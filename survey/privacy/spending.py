@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Exists, Table, func, select, text
+from sqlalchemy import BindParameter, Exists, Table, func, select, text
 from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -37,13 +37,14 @@ def lock_link(link: Link) -> None:
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": link.lock_key})
 
 
-def spent_clause(link: Link) -> Exists:
+def spent_clause(nullifier: str | BindParameter) -> Exists:
+    """EXISTS a spent link with this nullifier (a value, or a bound parameter)."""
     spent = SpentLink.__table__
-    return select(spent.c.nullifier).where(spent.c.nullifier == link.nullifier).exists()
+    return select(spent.c.nullifier).where(spent.c.nullifier == nullifier).exists()
 
 
 def is_spent(link: Link) -> bool:
-    return bool(db.session.scalar(select(spent_clause(link))))
+    return bool(db.session.scalar(select(spent_clause(link.nullifier))))
 
 
 def spend(link: Link) -> bool:
